@@ -103,9 +103,18 @@ export const SEALED_SECRETS_KEY_ACTIVE = 'active';
 /**
  * SealedSecret annotation (value `"true"`) selecting tenantry's tenant-wide scope: the OAEP
  * label is `tenant:<tenant name>` (see {@link tenantOaepLabel}), so the SealedSecret unseals
- * in any namespace owned by the same Tenant and nowhere else.
+ * in any namespace owned by the same Tenant and nowhere else. Precedence when several scope
+ * annotations are set: cluster-wide > tenant-wide > namespace-wide > strict.
  */
 export const ANNOTATION_TENANT_WIDE = 'tenantry.io/tenant-wide';
+
+/**
+ * SealedSecret annotation recording which Tenant a tenant-wide SealedSecret was sealed for
+ * (written by `kubectl seal`). Informational only: the controller takes the Tenant from the
+ * verified ownership of the SealedSecret's namespace, never from this annotation. Same key as
+ * {@link LABEL_TENANT}, used here as an annotation.
+ */
+export const ANNOTATION_TENANT = 'tenantry.io/tenant';
 
 /** Bitnami scope annotation (value `"true"`): OAEP label empty, unseals anywhere. */
 export const ANNOTATION_CLUSTER_WIDE = 'sealedsecrets.bitnami.com/cluster-wide';

@@ -169,7 +169,8 @@ export const ObjectMetaSchema = Type.Object({
   uid: Type.Optional(Type.String()),
   resourceVersion: Type.Optional(Type.String()),
   generation: Type.Optional(Type.Integer()),
-  creationTimestamp: Type.Optional(Timestamp()),
+  // null in manifests written by kubectl and kubeseal (`creationTimestamp: null`).
+  creationTimestamp: Type.Optional(Type.Union([Timestamp(), Type.Null()])),
   deletionTimestamp: Type.Optional(Timestamp()),
   deletionGracePeriodSeconds: Type.Optional(Type.Integer()),
   labels: Type.Optional(StringMap()),

@@ -6,7 +6,7 @@
  * @module
  */
 import { Type } from '@sinclair/typebox';
-import type { Static } from '@sinclair/typebox';
+import type { SchemaOptions, Static, TRecord, TString } from '@sinclair/typebox';
 import { TENANT_API_VERSION, TENANT_KIND } from './constants.js';
 import {
   ConditionSchema,
@@ -20,7 +20,6 @@ import {
   OpaqueObject,
   Quantity,
   StringEnum,
-  StringMap,
   StringSet,
   cel,
 } from './schema-helpers.js';
@@ -146,14 +145,14 @@ const reservedMetadataKeysRule = cel({
 export const AdditionalMetadataSchema = Type.Object(
   {
     labels: Type.Optional(
-      StringMap({
+      Type.Record(Type.String(), Type.String({ maxLength: 63 }), {
         description: 'Labels set on every namespace of the Tenant.',
         maxProperties: MAX_LIST_ITEMS,
         ...reservedMetadataKeysRule,
       }),
     ),
     annotations: Type.Optional(
-      StringMap({
+      Type.Record(Type.String(), Type.String({ maxLength: 65536 }), {
         description: 'Annotations set on every namespace of the Tenant.',
         maxProperties: MAX_LIST_ITEMS,
         ...reservedMetadataKeysRule,
@@ -285,23 +284,42 @@ export const TenantResourceQuotaSchema = Type.Object(
 /** A ResourceQuota item (`spec.resourceQuotas[]`). */
 export type TenantResourceQuota = Static<typeof TenantResourceQuotaSchema>;
 
-/** One item of a LimitRange (core/v1 LimitRangeItem), kept as sent apart from `type`. */
+function resourceList(description: string): ReturnType<typeof QuantityMap> {
+  return QuantityMap({ description, maxProperties: 16 });
+}
+
+/** A map from resource name (cpu, memory, …) to quantity, as core/v1 ResourceList. */
+function QuantityMap(options: SchemaOptions): TRecord<TString, ReturnType<typeof Quantity>> {
+  return Type.Record(Type.String(), Quantity(), options);
+}
+
+/** One item of a LimitRange (core/v1 LimitRangeItem). */
 export const LimitRangeItemSchema = Type.Object(
   {
     type: Name({
       maxLength: 63,
       description: 'Kind of resource the limits apply to: Container, Pod or PersistentVolumeClaim.',
     }),
+    max: Type.Optional(resourceList('Maximum usage per resource name.')),
+    min: Type.Optional(resourceList('Minimum usage per resource name.')),
+    default: Type.Optional(resourceList('Default limits per resource name (containers only).')),
+    defaultRequest: Type.Optional(
+      resourceList('Default requests per resource name (containers only).'),
+    ),
+    maxLimitRequestRatio: Type.Optional(
+      resourceList('Maximum ratio of limit to request per resource name.'),
+    ),
   },
   {
-    additionalProperties: true,
     'x-kubernetes-preserve-unknown-fields': true,
     description:
-      'A core/v1 LimitRangeItem (type, min, max, default, defaultRequest, ' +
-      'maxLimitRequestRatio); fields other than type are validated by the apiserver when the ' +
-      'LimitRange is written.',
+      'A core/v1 LimitRangeItem. Fields not listed here are kept as sent; the apiserver ' +
+      'validates the whole item when the LimitRange is written.',
   },
 );
+
+/** An item of `spec.limitRanges[].limits`. */
+export type LimitRangeItem = Static<typeof LimitRangeItemSchema>;
 
 /** A LimitRange applied to every namespace of the Tenant. */
 export const TenantLimitRangeSchema = Type.Object(
