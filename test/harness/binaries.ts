@@ -280,6 +280,7 @@ async function buildInto(spec: BuildSpec): Promise<void> {
         await run(
           cmd.map((a) => a.replace(/^OUT\//, `${out}/`)),
           work,
+          out,
         );
       }
     } finally {
@@ -300,17 +301,25 @@ async function buildInto(spec: BuildSpec): Promise<void> {
   }
 }
 
-function run(cmd: string[], cwd: string): Promise<void> {
-  const [file, ...args] = cmd as [string, ...string[]];
+/** Runs a build command; leading `NAME=value` words set environment variables, as in a shell. */
+function run(cmd: string[], cwd: string, gobin: string): Promise<void> {
+  const env: NodeJS.ProcessEnv = {
+    ...process.env,
+    GOFLAGS: '-mod=mod',
+    CGO_ENABLED: '0',
+    GOBIN: gobin,
+    GOTOOLCHAIN: process.env.GOTOOLCHAIN ?? 'auto',
+  };
+  const words = [...cmd];
+  while (words[0] !== undefined && /^[A-Z_]+=/.test(words[0])) {
+    const [name, ...value] = (words.shift() ?? '').split('=');
+    env[name ?? ''] = value.join('=');
+  }
+  const [file, ...args] = words as [string, ...string[]];
   return new Promise((resolve, reject) => {
     const child = spawn(file, args, {
       cwd,
-      env: {
-        ...process.env,
-        GOFLAGS: '-mod=mod',
-        CGO_ENABLED: '0',
-        GOTOOLCHAIN: process.env.GOTOOLCHAIN ?? 'auto',
-      },
+      env,
       stdio: ['ignore', 'ignore', 'pipe'],
     });
     let stderr = '';
@@ -360,4 +369,41 @@ function lockIsStale(lock: string): boolean {
 function formatElapsed(ms: number): string {
   const s = Math.round(ms / 1000);
   return `${Math.floor(s / 60)}m${String(s % 60).padStart(2, '0')}s`;
+}
+
+/** Bitnami's kubeseal, built for cross-compatibility tests (the wire format is unchanged since). */
+export const KUBESEAL_VERSION = process.env.TENANTRY_KUBESEAL_VERSION ?? 'v0.27.1';
+
+/**
+ * Returns the real `kubeseal`, from TEST_ASSET_KUBESEAL, the cache or a `go install` into the
+ * cache. The Go module proxy serves the pre-rename path `github.com/bitnami-labs/sealed-secrets`
+ * up to v0.37; later tags declare `github.com/bitnami/sealed-secrets`.
+ */
+export async function ensureKubeseal(log: (line: string) => void = defaultLog): Promise<string> {
+  const explicit = process.env.TEST_ASSET_KUBESEAL;
+  if (explicit) return explicit;
+  const dir = join(cacheRoot(), `sealed-secrets-${KUBESEAL_VERSION}`);
+  const bin = join(dir, 'kubeseal');
+  if (existsSync(bin)) return bin;
+  if (!goAvailable()) throw new Error(noGoMessage(['kubeseal (TEST_ASSET_KUBESEAL)']));
+  const module = 'github.com/bitnami-labs/sealed-secrets';
+  await buildInto({
+    target: dir,
+    what: `kubeseal ${KUBESEAL_VERSION}`,
+    files: { 'go.mod': 'module tenantry.local/peers\n\ngo 1.24.0\n' },
+    // `go install pkg@version` ignores the current module and refuses -mod flags.
+    commands: [
+      [
+        'GOFLAGS=',
+        'go',
+        'install',
+        '-ldflags',
+        '-s -w',
+        `${module}/cmd/kubeseal@${KUBESEAL_VERSION}`,
+      ],
+    ],
+    verify: ['kubeseal', '--version', 'kubeseal version'],
+    log,
+  });
+  return bin;
 }

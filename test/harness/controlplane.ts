@@ -71,6 +71,10 @@ const KCM_CONTROLLERS = [
   'serviceaccount-token-controller',
   'resourcequota-controller',
   'clusterrole-aggregation-controller',
+  // Publishes kube-root-ca.crt into every namespace, as on real clusters.
+  'root-ca-certificate-publisher-controller',
+  // Type-checks ValidatingAdmissionPolicies and reports problems in their status.
+  'validatingadmissionpolicy-status-controller',
 ];
 
 /** Picks a free TCP port on 127.0.0.1. */

@@ -21,6 +21,11 @@ async function expectStatus(
   throw new Error(`expected HTTP ${code}, but the request succeeded`);
 }
 
+/** The `message` of the Status body the API server returned. */
+function messageOf(err: ApiException<unknown>): string {
+  return (JSON.parse(String(err.body)) as { message: string }).message;
+}
+
 describe('the local control plane', () => {
   const admin = (): CoreV1Api => getPlane().kubeConfig().makeApiClient(CoreV1Api);
 
@@ -31,7 +36,7 @@ describe('the local control plane', () => {
     const asUser = user.kubeConfig().makeApiClient(CoreV1Api);
 
     const denied = await expectStatus(asUser.listNamespacedConfigMap({ namespace: ns }), 403);
-    expect(String(denied.body)).to.contain(`User "${user.name}" cannot list resource "configmaps"`);
+    expect(messageOf(denied)).to.contain(`User "${user.name}" cannot list resource "configmaps"`);
 
     // Bind the group (from the certificate's O attribute) to the aggregated `view` role.
     await getPlane()
@@ -147,6 +152,6 @@ describe('the local control plane', () => {
       core.createNamespacedConfigMap({ namespace: ns, body: { metadata: { name: 'two' } } }),
       403,
     );
-    expect(String(err.body)).to.match(/exceeded quota: cm/);
+    expect(messageOf(err)).to.match(/exceeded quota: cm/);
   });
 });
