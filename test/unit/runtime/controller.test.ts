@@ -174,11 +174,9 @@ describe('runtime/controller (result handling, against a fake source)', () => {
     const related = new FakeSource();
     related.sync();
     source.sync();
-    controller = new Controller({ name: 'test', reconcile, clock })
-      .watch(source)
-      .watch(related, {
-        map: (o) => [o.metadata?.labels?.['owner'] ?? ''].filter((k) => k !== ''),
-      });
+    controller = new Controller({ name: 'test', reconcile, clock }).watch(source).watch(related, {
+      map: (o) => [o.metadata?.labels?.['owner'] ?? ''].filter((k) => k !== ''),
+    });
     await controller.start();
     const child: KubeObject = {
       metadata: { name: 'child', namespace: 'ns', labels: { owner: 'tenant-a' } },
