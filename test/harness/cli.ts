@@ -1,13 +1,12 @@
 /**
- * `tsx test/harness/cli.ts ensure` finds or builds the control-plane binaries (run before the
- * integration tests so the one-time build shows its progress outside mocha's timeouts).
- * `tsx test/harness/cli.ts versions` prints where each binary comes from.
+ * `tsx test/harness/cli.ts` finds or builds every binary the integration tests need (etcd,
+ * kube-apiserver, kube-controller-manager, kubectl and, for cross-compatibility tests, Bitnami's
+ * kubeseal) and prints where each comes from. `npm run test:integration` runs it first, so a
+ * one-time build shows its progress outside mocha's timeouts.
  */
-import { ensureBinaries } from './binaries.js';
+import { ensureBinaries, ensureKubeseal } from './binaries.js';
 
-const command = process.argv[2] ?? 'ensure';
 const binaries = await ensureBinaries();
-if (command === 'versions' || command === 'ensure') {
-  for (const [name, path] of Object.entries(binaries))
-    process.stderr.write(`tenantry: ${name}: ${path}\n`);
-}
+const all: Record<string, string> = { ...binaries, kubeseal: await ensureKubeseal() };
+for (const [name, path] of Object.entries(all))
+  process.stderr.write(`tenantry: ${name}: ${path}\n`);

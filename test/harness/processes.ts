@@ -50,10 +50,11 @@ export function startComponent(
   binary: string,
   args: string[],
   logFile: string,
+  env: NodeJS.ProcessEnv = process.env,
 ): Component {
   installExitHooks();
   const fd = openSync(logFile, 'a');
-  const child = spawn(binary, args, { detached: true, stdio: ['ignore', fd, fd] });
+  const child = spawn(binary, args, { detached: true, stdio: ['ignore', fd, fd], env });
   closeSync(fd);
   live.add(child);
   const exited = new Promise<number | null>((resolve) => {

@@ -1,0 +1,51 @@
+/**
+ * The controller entry point: parse flags, build the manager, run until SIGTERM/SIGINT.
+ * Everything else lives in manager.ts and the modules.
+ */
+import { Manager } from './manager.js';
+import { allModules } from './modules.js';
+import { parser } from './options.js';
+import { createLogger, loadKubeConfig } from './runtime/index.js';
+
+const modules = allModules();
+const flags = await parser(process.argv.slice(2), process.env, modules).parseAsync();
+const log = createLogger({ name: 'tenantry-controller', level: flags['log-level'] });
+const manager = new Manager({
+  kubeConfig: loadKubeConfig({
+    ...(flags.kubeconfig !== undefined ? { kubeconfig: flags.kubeconfig } : {}),
+    ...(flags.context !== undefined ? { context: flags.context } : {}),
+  }),
+  namespace: flags.namespace,
+  modules: modules.filter((m) => flags.controllers.includes(m.name)),
+  flags,
+  httpAddr: flags['http-addr'],
+  metricsAddr: flags['metrics-addr'],
+  leaderElection: flags['leader-elect']
+    ? {
+        leaseName: flags['lease-name'],
+        leaseDurationMs: flags['lease-duration'] * 1000,
+        renewDeadlineMs: flags['renew-deadline'] * 1000,
+        retryPeriodMs: flags['retry-period'] * 1000,
+      }
+    : false,
+  logger: log,
+});
+
+let stopping = false;
+async function shutdown(signal: string): Promise<void> {
+  if (stopping) return;
+  stopping = true;
+  log.info({ signal }, 'Shutting down');
+  await manager.stop();
+  process.exit(0);
+}
+process.on('SIGTERM', () => void shutdown('SIGTERM'));
+process.on('SIGINT', () => void shutdown('SIGINT'));
+
+try {
+  await manager.start();
+} catch (err) {
+  log.fatal({ err }, 'Controller failed to start');
+  await manager.stop().catch(() => undefined);
+  process.exit(1);
+}

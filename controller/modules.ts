@@ -1,0 +1,10 @@
+/**
+ * The modules of the controller process, in start order. Each line is one part of tenantry;
+ * `--controllers` selects a subset.
+ */
+import type { ControllerModule } from './module.js';
+
+/** Every module this build has. */
+export function allModules(): ControllerModule[] {
+  return [];
+}

@@ -1,0 +1,90 @@
+/**
+ * The controller process itself: probes, metrics, leader election between two replicas and a
+ * graceful shutdown that hands the Lease over at once.
+ */
+import { CoordinationV1Api } from '@kubernetes/client-node';
+import { expect } from 'chai';
+import { startController, type ControllerProcess } from '../../harness/controller.js';
+import { getPlane } from '../../harness/shared.js';
+import { eventually, uniqueName } from '../../helpers/names.js';
+
+describe('the controller process', () => {
+  const running: ControllerProcess[] = [];
+  afterEach(async () => {
+    await Promise.all(running.splice(0).map((c) => c.stop()));
+  });
+
+  async function holder(namespace: string): Promise<string | undefined> {
+    const coord = getPlane().kubeConfig().makeApiClient(CoordinationV1Api);
+    const lease = await coord
+      .readNamespacedLease({ name: 'tenantry-controller', namespace })
+      .catch(() => undefined);
+    return lease?.spec?.holderIdentity ?? undefined;
+  }
+
+  it('serves /healthz, /readyz and /metrics and exits cleanly on SIGTERM', async () => {
+    const ns = uniqueName('ctl');
+    const c = await startController(getPlane().plane, { namespace: ns });
+    running.push(c);
+    await c.waitReady();
+    expect(await c.get('/healthz')).to.deep.equal({ status: 200, body: 'ok\n' });
+    const metrics = await c.metrics();
+    expect(metrics).to.match(/rest_client_requests_total\{method="[A-Z]+",code="\d+"\} [1-9]/);
+    expect(metrics).to.contain('process_resident_memory_bytes');
+    running.pop();
+    await c.stop();
+    expect(await c.exited).to.equal(0);
+  });
+
+  it('elects one leader among two replicas and hands over on shutdown', async () => {
+    const ns = uniqueName('ctl');
+    const a = await startController(getPlane().plane, { namespace: ns });
+    const b = await startController(getPlane().plane, { namespace: ns });
+    running.push(a, b);
+    await Promise.all([a.waitReady(), b.waitReady()]);
+    const first = await eventually('a leader', () => holder(ns));
+    const metricsOf = async (c: ControllerProcess): Promise<number> =>
+      Number(
+        /leader_election_master_status\{name="tenantry-controller"\} (\d)/.exec(
+          await c.metrics(),
+        )?.[1] ?? 0,
+      );
+    const [la, lb] = [await metricsOf(a), await metricsOf(b)];
+    expect(la + lb, 'exactly one replica leads').to.equal(1);
+
+    const [leader, follower] = la === 1 ? [a, b] : [b, a];
+    running.splice(running.indexOf(leader), 1);
+    const stoppedAt = Date.now();
+    await leader.stop();
+    const second = await eventually('the follower to take over', async () => {
+      const h = await holder(ns);
+      return h !== undefined && h !== '' && h !== first ? h : undefined;
+    });
+    expect(second).to.not.equal(first);
+    // Released on shutdown, so the follower need not wait out the 3 s lease.
+    expect(Date.now() - stoppedAt).to.be.below(3000);
+    expect(await metricsOf(follower)).to.equal(1);
+  });
+
+  it('takes over from a killed leader once the lease expires', async () => {
+    const ns = uniqueName('ctl');
+    const a = await startController(getPlane().plane, { namespace: ns });
+    running.push(a);
+    await a.waitReady();
+    const first = await eventually('a leader', () => holder(ns));
+    const b = await startController(getPlane().plane, { namespace: ns });
+    running.push(b);
+    await b.waitReady();
+    running.splice(running.indexOf(a), 1);
+    await a.kill();
+    const second = await eventually(
+      'the survivor to take over',
+      async () => {
+        const h = await holder(ns);
+        return h !== undefined && h !== first ? h : undefined;
+      },
+      20_000,
+    );
+    expect(second).to.be.a('string').and.not.equal(first);
+  });
+});
