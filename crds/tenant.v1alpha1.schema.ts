@@ -471,8 +471,9 @@ const uniqueOwnersRule = cel({
   rule:
     'self.all(a, self.exists_one(b, b.kind == a.kind && b.name == a.name && ' +
     "(has(b.__namespace__) ? b.__namespace__ : '') == (has(a.__namespace__) ? a.__namespace__ : '')))",
+  // No FieldValueDuplicate reason: the apiserver would then print "Duplicate value" and drop
+  // the message.
   message: 'owners must be unique by kind, namespace and name',
-  reason: 'FieldValueDuplicate',
 });
 
 /** The desired state of a Tenant. */
