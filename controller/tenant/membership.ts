@@ -42,6 +42,22 @@ function tenantRefs(ns: MembershipSubject): readonly { name?: string; uid?: stri
   );
 }
 
+/** Why the namespace's Tenant ownerReferences do not match the claimed tenant, if they don't. */
+function referenceProblem(
+  name: string,
+  claimed: string,
+  uid: string,
+  refs: readonly { name?: string; uid?: string }[],
+): string | undefined {
+  if (refs.length === 0)
+    return `namespace ${name} is labelled for tenant ${claimed} but has no ownerReference to it`;
+  if (refs.length > 1)
+    return `namespace ${name} has ${refs.length} Tenant ownerReferences; exactly one is allowed`;
+  const ref = refs[0] ?? {};
+  if (ref.name === claimed && ref.uid === uid) return undefined;
+  return `namespace ${name} has an ownerReference to tenant ${ref.name ?? '?'} (uid ${ref.uid ?? '?'}) that does not match tenant ${claimed} (uid ${uid})`;
+}
+
 /**
  * The tenant a namespace claims by label, verified against the Tenant objects known to the
  * caller (`tenantsByName`, e.g. an informer cache). Returns why not when the claim fails.
@@ -62,23 +78,8 @@ export function membershipOf(
       reason: `namespace ${name} is labelled for tenant ${claimed}, which does not exist`,
     };
   }
-  const refs = tenantRefs(ns);
-  if (refs.length !== 1) {
-    return {
-      member: false,
-      reason:
-        refs.length === 0
-          ? `namespace ${name} is labelled for tenant ${claimed} but has no ownerReference to it`
-          : `namespace ${name} has ${refs.length} Tenant ownerReferences; exactly one is allowed`,
-    };
-  }
-  const ref = refs[0];
-  if (ref?.name !== claimed || ref.uid !== tenant.metadata.uid) {
-    return {
-      member: false,
-      reason: `namespace ${name} has an ownerReference to tenant ${ref?.name ?? '?'} (uid ${ref?.uid ?? '?'}) that does not match tenant ${claimed} (uid ${tenant.metadata.uid})`,
-    };
-  }
+  const problem = referenceProblem(name, claimed, tenant.metadata.uid, tenantRefs(ns));
+  if (problem !== undefined) return { member: false, reason: problem };
   return { member: true, tenant: claimed };
 }
 
