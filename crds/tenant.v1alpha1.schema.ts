@@ -276,8 +276,7 @@ export const TenantResourceQuotaSchema = Type.Object(
     description:
       'A ResourceQuota for the namespaces of the Tenant. With scope Namespace every namespace ' +
       'gets a ResourceQuota with these hard limits. With scope Tenant the limits cover the ' +
-      'Tenant as a whole: the sum of usage over all its namespaces never exceeds hard; each ' +
-      "namespace's ResourceQuota is set to its own usage plus what the Tenant has left.",
+      'Tenant as a whole: the sum of usage over all its namespaces never exceeds hard.',
   },
 );
 
