@@ -12,18 +12,7 @@ import { publicKeyFingerprint } from '../../../crypto/fingerprint.js';
 import { hybridDecrypt, hybridEncrypt } from '../../../crypto/hybrid.js';
 import { generateSealingKey, randomSerialHex, type SealingKeyPair } from '../../../crypto/keys.js';
 import { loadPrivateKey, loadPrivateKeys } from '../../../crypto/private-key.js';
-import { TEST_KEY_PEM, TEST_PRIVATE_KEY, TEST_PUBLIC_KEY, toPem } from './fixtures.js';
-
-// A public P-256 certificate (no private key needed), valid until 2126.
-const EC_CERT_PEM = toPem(
-  'CERTIFICATE',
-  'MIIBfDCCASGgAwIBAgIUQh1K4Ha78yAO2YhtJDcgcvG74kQwCgYIKoZIzj0EAwIwEjEQMA4GA1UEAwwHZWMtdGVzdDAgFw0y' +
-    'NjExMjIwMDQ0MzRaGA8yMTI2MTAyOTAwNDQzNFowEjEQMA4GA1UEAwwHZWMtdGVzdDBZMBMGByqGSM49AgEGCCqGSM49Aw' +
-    'EHA0IABHEMlPma/N1kejNotIqXKgbUbV8m9Fd+grwTu1XZ6iNaSlUpcLNAIP9bbh9qeCFY6OtNEnZC3QOEUFm3IGJuLmGj' +
-    'UzBRMB0GA1UdDgQWBBRqFBX6wjmPNXErU3iXt/M/TgAhRTAfBgNVHSMEGDAWgBRqFBX6wjmPNXErU3iXt/M/TgAhRTAPBg' +
-    'NVHRMBAf8EBTADAQH/MAoGCCqGSM49BAMCA0kAMEYCIQCpTTBTIj+twbB3GS7a3W3J3NkYuU3I07Oegz6lr4NWaAIhALYi' +
-    'wotHQPXDJjshRcGUcG9fmae3N1Mn9BPpSSJZkAb2',
-);
+import { EC_CERT_PEM, TEST_KEY_PEM, TEST_PRIVATE_KEY, TEST_PUBLIC_KEY, toPem } from './fixtures.js';
 
 function cryptoErrorOf(fn: () => unknown): { code: CryptoErrorCode; message: string } {
   try {
