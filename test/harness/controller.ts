@@ -8,6 +8,7 @@ import http from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { freePort, type ControlPlane } from './controlplane.js';
+import { installCRDs } from './crds.js';
 import { logTail, startComponent, stopComponent, type Component } from './processes.js';
 
 const MAIN = new URL('../../controller/main.ts', import.meta.url).pathname;
@@ -71,6 +72,7 @@ export async function startController(
   opts: ControllerProcessOptions = {},
 ): Promise<ControllerProcess> {
   const namespace = opts.namespace ?? 'tenantry-system';
+  await installCRDs(plane.kubeConfig(), plane);
   await ensureNamespace(plane, namespace);
   const [httpPort, metricsPort] = [await freePort(), await freePort()];
   const fast = opts.fastLeaderElection ?? true;
