@@ -83,7 +83,6 @@ export async function parseWithYargs(args: readonly string[], env: Env): Promise
       .version(`kubectl-seal version: ${VERSION}`)
       .help()
       .alias('help', 'h')
-      .parserConfiguration({ 'duplicate-arguments-array': false })
       .wrap(null)
       .fail((message, err) => {
         throw new CliError(rewriteYargsMessage(message ?? err.message, args));
@@ -139,24 +138,22 @@ function parseFast(args: readonly string[]): Record<string, unknown> | undefined
   }
   const empty = Object.values(values).some((v) => v === '' || (Array.isArray(v) && v.includes('')));
   if (empty) return undefined; // yargs reports "flag needs an argument"
-  for (const spec of SEAL_FLAGS) {
-    for (const alias of spec.deprecatedAliases ?? []) {
-      if (values[alias] !== undefined) values[spec.name] ??= values[alias];
-    }
-  }
   return values;
 }
 
 function toOptions(argv: Record<string, unknown>, env: Env): SealOptions {
+  // A repeated single-value flag: the last one wins (yargs collects repeats into an array).
   const str = (key: string): string | undefined => {
-    const value = argv[key];
+    const raw = argv[key];
+    const value: unknown = Array.isArray(raw) ? raw[raw.length - 1] : raw;
     return typeof value === 'string' ? value : undefined;
   };
   const list = (key: string): string[] => {
     const value = argv[key];
     return Array.isArray(value) ? value.map(String) : [];
   };
-  const flag = (key: string): boolean => argv[key] === true;
+  const flag = (key: string): boolean =>
+    argv[key] === true || aliasOf(key).some((a) => argv[a] === true);
   const modes = MODE_FLAGS.filter(([key]) =>
     key === 'merge-into' ? str(key) !== undefined : flag(key),
   );
@@ -218,6 +215,11 @@ function checkCombinations(o: SealOptions): void {
       '--merge-into rewrites its file in place; do not combine it with --sealed-secret-file',
     );
   }
+}
+
+/** Deprecated names of a flag (e.g. `--rotate` for `--re-encrypt`). */
+function aliasOf(name: string): readonly string[] {
+  return SEAL_FLAGS.find((spec) => spec.name === name)?.deprecatedAliases ?? [];
 }
 
 function parseFormat(value: string | undefined): OutputFormat | undefined {

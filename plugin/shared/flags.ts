@@ -14,7 +14,7 @@ export interface FlagSpec {
   readonly choices?: readonly string[];
   /** The value is a file path: completion falls back to the shell's file completion. */
   readonly file?: boolean;
-  /** Deprecated alias names, accepted but not shown. */
+  /** Deprecated names, accepted as separate hidden flags (the caller maps them). */
   readonly deprecatedAliases?: readonly string[];
   /** Not shown in help or completion. */
   readonly hidden?: boolean;
@@ -42,21 +42,24 @@ export const KUBECTL_FLAGS: readonly FlagSpec[] = [
 export function declareFlags<T>(parser: Argv<T>, specs: readonly FlagSpec[]): Argv<T> {
   let out = parser;
   for (const spec of specs) {
-    const aliases = [
-      ...(spec.short === undefined ? [] : [spec.short]),
-      ...(spec.deprecatedAliases ?? []),
-    ];
     const options: Options = {
       type: spec.type,
       describe: spec.description,
       hidden: spec.hidden ?? false,
-      ...(aliases.length > 0 ? { alias: aliases } : {}),
+      ...(spec.short === undefined ? {} : { alias: spec.short }),
       ...(spec.type === 'array' ? { string: true } : {}),
       // A value flag given without a value is a mistake, not an empty string.
       ...(spec.type === 'boolean' ? {} : { requiresArg: true }),
       ...(spec.choices ? { describe: `${spec.description} (${spec.choices.join('|')})` } : {}),
     };
     out = out.option(spec.name, options);
+    for (const alias of spec.deprecatedAliases ?? []) {
+      out = out.option(alias, {
+        ...options,
+        hidden: true,
+        describe: `deprecated: use --${spec.name}`,
+      });
+    }
   }
   return out;
 }
