@@ -407,3 +407,51 @@ export async function ensureKubeseal(log: (line: string) => void = defaultLog): 
   });
   return bin;
 }
+
+/**
+ * Helm, built for the chart tests (`helm lint`, `helm template`): the newest v3 tag the Go module
+ * proxy served when this was written (`curl -s https://proxy.golang.org/helm.sh/helm/v3/@v/list`).
+ */
+export const HELM_VERSION = process.env.TENANTRY_HELM_VERSION ?? 'v3.22.0';
+/** The Kubernetes minor of the client-go that Helm release is built with (v0.37 → 1.37). */
+const HELM_KUBE_MINOR = 37;
+
+/**
+ * Returns `helm`, from TEST_ASSET_HELM, the cache or a `go install` into the cache
+ * (`~/.cache/tenantry/bin/helm-<version>/helm`), like {@link ensureKubeseal}.
+ */
+export async function ensureHelm(log: (line: string) => void = defaultLog): Promise<string> {
+  const explicit = process.env.TEST_ASSET_HELM;
+  if (explicit) return explicit;
+  const dir = join(cacheRoot(), `helm-${HELM_VERSION}`);
+  const bin = join(dir, 'helm');
+  if (existsSync(bin)) return bin;
+  if (!goAvailable()) throw new Error(noGoMessage(['helm (TEST_ASSET_HELM)']));
+  await buildInto({
+    target: dir,
+    what: `helm ${HELM_VERSION}`,
+    files: { 'go.mod': 'module tenantry.local/helm\n\ngo 1.24.0\n' },
+    // Helm's Makefile sets its version and default Kubernetes version with ldflags; without
+    // them `helm version` prints the source default and `helm template` assumes Kubernetes 1.20.
+    commands: [
+      [
+        'GOFLAGS=',
+        'go',
+        'install',
+        '-ldflags',
+        [
+          '-s -w',
+          `-X helm.sh/helm/v3/internal/version.version=${HELM_VERSION}`,
+          ...['chartutil', 'lint/rules'].map(
+            (pkg) =>
+              `-X helm.sh/helm/v3/pkg/${pkg}.k8sVersionMajor=1 -X helm.sh/helm/v3/pkg/${pkg}.k8sVersionMinor=${HELM_KUBE_MINOR}`,
+          ),
+        ].join(' '),
+        `helm.sh/helm/v3/cmd/helm@${HELM_VERSION}`,
+      ],
+    ],
+    verify: ['helm', 'version', HELM_VERSION],
+    log,
+  });
+  return bin;
+}

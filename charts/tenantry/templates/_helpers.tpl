@@ -1,0 +1,75 @@
+{{/* Chart name, overridable with nameOverride. */}}
+{{- define "tenantry.name" -}}
+{{- default .Chart.Name .Values.nameOverride | trunc 63 | trimSuffix "-" }}
+{{- end }}
+
+{{/*
+Full name used as the prefix of every object: fullnameOverride, else the release name when it
+already contains the chart name, else "<release>-<chart>". Truncated to 63 characters (DNS label).
+*/}}
+{{- define "tenantry.fullname" -}}
+{{- if .Values.fullnameOverride }}
+{{- .Values.fullnameOverride | trunc 63 | trimSuffix "-" }}
+{{- else }}
+{{- $name := default .Chart.Name .Values.nameOverride }}
+{{- if contains $name .Release.Name }}
+{{- .Release.Name | trunc 63 | trimSuffix "-" }}
+{{- else }}
+{{- printf "%s-%s" .Release.Name $name | trunc 63 | trimSuffix "-" }}
+{{- end }}
+{{- end }}
+{{- end }}
+
+{{/* "name-version" for the helm.sh/chart label. */}}
+{{- define "tenantry.chart" -}}
+{{- printf "%s-%s" .Chart.Name .Chart.Version | replace "+" "_" | trunc 63 | trimSuffix "-" }}
+{{- end }}
+
+{{/* Labels on every object. */}}
+{{- define "tenantry.labels" -}}
+helm.sh/chart: {{ include "tenantry.chart" . }}
+{{ include "tenantry.selectorLabels" . }}
+app.kubernetes.io/version: {{ .Values.image.tag | default .Chart.AppVersion | quote }}
+app.kubernetes.io/managed-by: {{ .Release.Service }}
+app.kubernetes.io/part-of: tenantry
+{{- with .Values.commonLabels }}
+{{ toYaml . }}
+{{- end }}
+{{- end }}
+
+{{/* Labels that select the controller Pods (immutable in the Deployment selector). */}}
+{{- define "tenantry.selectorLabels" -}}
+app.kubernetes.io/name: {{ include "tenantry.name" . }}
+app.kubernetes.io/instance: {{ .Release.Name }}
+app.kubernetes.io/component: controller
+{{- end }}
+
+{{/* The ServiceAccount the controller runs as. */}}
+{{- define "tenantry.serviceAccountName" -}}
+{{- if .Values.serviceAccount.create }}
+{{- default (include "tenantry.fullname" .) .Values.serviceAccount.name }}
+{{- else }}
+{{- default "default" .Values.serviceAccount.name }}
+{{- end }}
+{{- end }}
+
+{{/* The image reference: repository@digest, else repository:tag (tag defaults to appVersion). */}}
+{{- define "tenantry.image" -}}
+{{- if .Values.image.digest }}
+{{- printf "%s@%s" .Values.image.repository .Values.image.digest }}
+{{- else }}
+{{- printf "%s:%s" .Values.image.repository (.Values.image.tag | default .Chart.AppVersion) }}
+{{- end }}
+{{- end }}
+
+{{/* Name of the Service kubeseal and the webhooks use. */}}
+{{- define "tenantry.serviceName" -}}
+{{- .Values.service.name | default (include "tenantry.fullname" .) }}
+{{- end }}
+
+{{/*
+Flags of the controller modules (admission: webhook listener and the names of the objects whose
+caBundle it keeps current).
+*/}}
+{{- define "tenantry.moduleArgs" -}}
+{{- end }}
