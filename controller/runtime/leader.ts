@@ -137,9 +137,13 @@ export class LeaderElector {
       }
       const leading = new AbortController();
       this.startLeading(leading.signal);
-      await this.renewWhileLeading(signal);
-      leading.abort();
-      await this.stopLeading(signal.aborted && (this.opts.releaseOnStop ?? true));
+      try {
+        await this.renewWhileLeading(signal);
+      } finally {
+        // Also on an unexpected error: never keep claiming leadership without renewing.
+        leading.abort();
+        await this.stopLeading(signal.aborted && (this.opts.releaseOnStop ?? true));
+      }
     }
   }
 
@@ -224,7 +228,7 @@ export class LeaderElector {
       },
     };
     try {
-      await this.replace(body, AbortSignal.timeout(this.renewDeadlineMs));
+      await this.replace(body, AbortSignal.timeout(Math.ceil(this.renewDeadlineMs)));
       this.log.info('Released lease');
     } catch (err) {
       this.log.warn({ err }, 'Failed to release lease; successors wait for it to expire');
@@ -233,8 +237,12 @@ export class LeaderElector {
 
   /** One attempt; any error counts as "not acquired" (logged) and is retried by the caller. */
   private async tryAcquireOrRenew(stop: AbortSignal, timeoutMs: number): Promise<boolean> {
-    const signal = AbortSignal.any([stop, AbortSignal.timeout(timeoutMs)]);
     try {
+      // AbortSignal.timeout takes whole milliseconds only.
+      const signal = AbortSignal.any([
+        stop,
+        AbortSignal.timeout(Math.max(1, Math.ceil(timeoutMs))),
+      ]);
       return await this.attempt(signal);
     } catch (err) {
       if (!stop.aborted) {
