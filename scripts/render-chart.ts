@@ -16,7 +16,9 @@
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { stringify } from 'yaml';
+import { Document, isScalar, visit } from 'yaml';
+import { admissionPolicies, webhookConfigurations } from '../controller/admission/manifests.js';
+import { LABEL_MANAGED_BY } from '../crds/index.js';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 
@@ -70,33 +72,91 @@ export function aggregatedClusterRoles(prefix = 'tenantry'): Manifest[] {
 // Helm placeholders
 // ---------------------------------------------------------------------------------------------
 
-/** Tokens put into the objects before stringifying, replaced by template text after. */
+/**
+ * Tokens put into the objects before stringifying, replaced by template text after. Strings are
+ * single-quoted (CEL expressions hold double quotes), so every replacement is either a whole
+ * value (quotes dropped: numbers stay numbers) or text without a single quote.
+ */
 const PLACEHOLDERS: Record<string, string> = {
   __FULLNAME__: '{{ include "tenantry.fullname" . }}',
   __NAMESPACE__: '{{ .Release.Namespace }}',
   __SERVICE__: '{{ include "tenantry.serviceName" . }}',
+  __CONTROLLER_USER__: '{{ include "tenantry.controllerUser" . }}',
   __WEBHOOK_PORT__: '{{ .Values.service.webhookPort }}',
   __WEBHOOK_TIMEOUT__: '{{ .Values.webhook.timeoutSeconds }}',
 };
 
+/**
+ * List placeholders inside CEL list literals: `,"__ADMIN_USERS__"` becomes the values' entries
+ * as `,"a","b"` (nothing when the list is empty); see `tenantry.celTail` in _helpers.tpl.
+ */
+const LIST_PLACEHOLDERS: Record<string, string> = {
+  __ADMIN_USERS__: '{{ include "tenantry.celTail" .Values.webhook.adminUsers }}',
+  __ADMIN_GROUPS__:
+    '{{ include "tenantry.celTail" (without .Values.webhook.adminGroups "system:masters") }}',
+};
+
 /** The key whose value becomes the chart's common labels. */
 const LABELS_TOKEN = '__HELM_LABELS__';
+/** The key after which cert-manager's annotation is inserted when enabled. */
+const ANNOTATIONS_TOKEN = '__HELM_ANNOTATIONS__';
 
-function withChartLabels(m: Manifest): Manifest {
-  const labels = m.metadata.labels ?? {};
-  return { ...m, metadata: { ...m.metadata, labels: { [LABELS_TOKEN]: '', ...labels } } };
+/** Replaces the manifest's labels by the chart's (Helm manages these objects, not tenantry). */
+function withChartLabels(m: Manifest, annotations: boolean): Manifest {
+  const labels = Object.fromEntries(
+    Object.entries(m.metadata.labels ?? {}).filter(([k]) => k !== LABEL_MANAGED_BY),
+  );
+  return {
+    ...m,
+    metadata: {
+      ...m.metadata,
+      labels: { [LABELS_TOKEN]: '', ...labels },
+      ...(annotations ? { [ANNOTATIONS_TOKEN]: '' } : {}),
+    },
+  };
+}
+
+function replaceTokens(text: string): string {
+  let out = text;
+  for (const [token, value] of Object.entries(LIST_PLACEHOLDERS)) {
+    out = out.replaceAll(`,"${token}"`, value);
+  }
+  for (const [token, value] of Object.entries(PLACEHOLDERS)) {
+    out = out.replaceAll(`'${token}'`, value).replaceAll(token, value);
+  }
+  const left = /__[A-Z_]+__/.exec(out);
+  if (left !== null) throw new Error(`unreplaced placeholder ${left[0]}`);
+  return out;
 }
 
 /** YAML for one object with the Helm placeholders substituted. */
-export function toTemplate(m: Manifest): string {
-  let text = stringify(withChartLabels(m), { lineWidth: 0 });
+export function toTemplate(m: Manifest, opts: { certManagerAnnotation?: boolean } = {}): string {
+  const annotate = opts.certManagerAnnotation === true && m.kind.endsWith('WebhookConfiguration');
+  const doc = new Document(withChartLabels(m, annotate));
+  // Strings holding a placeholder are single-quoted, whatever their content, so that the text
+  // Helm puts in (double quotes included) never needs escaping; see tenantry.celTail.
+  visit(doc, {
+    Scalar(key, node) {
+      if (key === 'key') return;
+      if (isScalar(node) && typeof node.value === 'string' && /__[A-Z_]+__/.test(node.value))
+        node.type = 'QUOTE_SINGLE';
+    },
+  });
+  let text = doc.toString({ lineWidth: 0 });
   text = text.replace(
-    /^(\s*)__HELM_LABELS__: ""\n/m,
+    /^(\s*)__HELM_LABELS__: (?:''|"")\n/m,
     (_all, indent: string) =>
       `${indent}{{- include "tenantry.labels" . | nindent ${indent.length} }}\n`,
   );
-  for (const [token, value] of Object.entries(PLACEHOLDERS)) text = text.replaceAll(token, value);
-  return text;
+  text = text.replace(
+    /^(\s*)__HELM_ANNOTATIONS__: (?:''|"")\n/m,
+    (_all, indent: string) =>
+      `${indent}{{- if .Values.webhook.certManager.enabled }}\n` +
+      `${indent}annotations:\n` +
+      `${indent}  cert-manager.io/inject-ca-from: {{ .Release.Namespace }}/{{ include "tenantry.fullname" . }}-webhook\n` +
+      `${indent}{{- end }}\n`,
+  );
+  return replaceTokens(text);
 }
 
 /** A generated template: header, optional condition, the objects. */
@@ -104,12 +164,46 @@ export function renderTemplate(opts: {
   source: string;
   objects: readonly Manifest[];
   condition?: string;
+  certManagerAnnotation?: boolean;
 }): string {
-  const body = opts.objects.map(toTemplate).join('---\n');
-  const header = `# Generated by scripts/render-chart.ts from ${opts.source}. Do not edit: run \`tsx scripts/render-chart.ts\`.\n`;
+  const body = opts.objects
+    .map((o) => toTemplate(o, { certManagerAnnotation: opts.certManagerAnnotation === true }))
+    .join('---\n');
+  const header = `# Generated by scripts/render-chart.ts from ${opts.source}.\n# Do not edit: run \`tsx scripts/render-chart.ts\`.\n`;
   return opts.condition !== undefined
     ? `${header}{{- if ${opts.condition} }}\n${body}{{- end }}\n`
     : `${header}${body}`;
+}
+
+/** Who admission exempts in the chart: the controller's ServiceAccount and the admin values. */
+const CHART_PRIVILEGED = {
+  controllerUsers: ['__CONTROLLER_USER__'],
+  adminUsers: ['__ADMIN_USERS__'],
+  adminGroups: ['system:masters', '__ADMIN_GROUPS__'],
+};
+
+/** The webhook configurations as the chart installs them: behind the Service, no caBundle. */
+export function chartWebhookConfigurations(): Manifest[] {
+  return webhookConfigurations({
+    ...CHART_PRIVILEGED,
+    clientConfig: {
+      service: {
+        name: '__SERVICE__',
+        namespace: '__NAMESPACE__',
+        port: '__WEBHOOK_PORT__' as unknown as number,
+      },
+    },
+    namespace: '__NAMESPACE__',
+    timeoutSeconds: '__WEBHOOK_TIMEOUT__' as unknown as number,
+  }) as unknown as Manifest[];
+}
+
+/** The ValidatingAdmissionPolicies and bindings as the chart installs them. */
+export function chartAdmissionPolicies(): Manifest[] {
+  return admissionPolicies({
+    ...CHART_PRIVILEGED,
+    namespace: '__NAMESPACE__',
+  }) as unknown as Manifest[];
 }
 
 /** Every generated template, keyed by path relative to the repository. */
@@ -121,6 +215,15 @@ export function generatedTemplates(): Map<string, string> {
       source: 'aggregatedClusterRoles()',
       objects: aggregatedClusterRoles('__FULLNAME__'),
       condition: '.Values.rbac.create',
+    }),
+  );
+  files.set(
+    'charts/tenantry/templates/admission.yaml',
+    renderTemplate({
+      source: 'controller/admission/manifests.ts (webhookConfigurations, admissionPolicies)',
+      objects: [...chartWebhookConfigurations(), ...chartAdmissionPolicies()],
+      condition: '.Values.webhook.enabled',
+      certManagerAnnotation: true,
     }),
   );
   return files;

@@ -72,4 +72,34 @@ Flags of the controller modules (admission: webhook listener and the names of th
 caBundle it keeps current).
 */}}
 {{- define "tenantry.moduleArgs" -}}
+{{- if .Values.webhook.enabled }}
+- --webhook-addr=:{{ .Values.webhook.port }}
+- --webhook-service={{ include "tenantry.serviceName" . }}
+- --webhook-secret={{ include "tenantry.fullname" . }}-webhook-tls
+{{- if .Values.webhook.certManager.enabled }}
+- --cert-manager=true
+- --cert-manager-certificate={{ include "tenantry.fullname" . }}-webhook
+{{- end }}
+# The chart installs the webhook configurations and policies (admission.yaml); the controller
+# only keeps their caBundle current.
+- --manage-admission-config=false
+- --controller-user={{ include "tenantry.controllerUser" . }}
+{{- with .Values.webhook.adminUsers }}
+- --admin-users={{ join "," . }}
+{{- end }}
+- --admin-groups={{ join "," (prepend (without .Values.webhook.adminGroups "system:masters") "system:masters") }}
+{{- end }}
+{{- end }}
+
+{{/* The controller's username as the API server sees it (exempt from tenantry's admission). */}}
+{{- define "tenantry.controllerUser" -}}
+{{- printf "system:serviceaccount:%s:%s" .Release.Namespace (include "tenantry.serviceAccountName" .) }}
+{{- end }}
+
+{{/*
+The entries of a list as the tail of a CEL list literal, `,"a","b"` (JSON strings), for the
+generated admission.yaml; single quotes doubled because the CEL sits in single-quoted YAML.
+*/}}
+{{- define "tenantry.celTail" -}}
+{{- range . }},{{ toJson . | replace "'" "''" }}{{- end }}
 {{- end }}
