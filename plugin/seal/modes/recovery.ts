@@ -22,8 +22,8 @@ import { documentPosition, emit } from './emit.js';
 /**
  * `--recovery-unseal`: decrypts SealedSecrets offline with backed-up private keys (disaster
  * recovery) and prints the Secrets. Scope, name and namespace come from each SealedSecret's own
- * metadata, as in the controller. `spec.template.data` templates are not rendered (a warning
- * names the skipped keys).
+ * metadata, as in the controller. The deprecated v1 `spec.data` blob is read too.
+ * `spec.template.data` templates are not rendered (a warning names the skipped keys).
  */
 export async function recoveryMode(ctx: SealContext): Promise<void> {
   const keys = await loadRecoveryKeys(ctx);
@@ -78,25 +78,50 @@ function unsealObject(
   const items = encrypted === 'invalid' ? {} : (encrypted ?? {});
   const annotations = stringMap(meta.annotations);
   const scope = scopeFromAnnotations(annotations === 'invalid' ? undefined : annotations);
-  if (typeof spec['data'] === 'string' && spec['data'] !== '') {
-    throw new CliError(
-      `SealedSecret ${objectRef(meta)} uses the deprecated spec.data (v1) format, which --recovery-unseal does not read`,
-    );
-  }
   const label = labelFor(ctx, meta, scope);
-  const data: Record<string, string> = {};
-  for (const key of Object.keys(items).sort()) {
+  const open = (what: string, value: string): Buffer => {
     try {
-      const { plaintext } = unsealValue({ privateKeys: keys, value: items[key] ?? '', label });
-      data[key] = encodeBase64Std(plaintext);
+      return unsealValue({ privateKeys: keys, value, label }).plaintext;
     } catch (err) {
       if (!isCryptoError(err)) throw err;
       throw new CliError(
-        `cannot unseal item "${key}" of SealedSecret ${objectRef(meta)} (${scope}): ${messageOf(err)}`,
+        `cannot unseal ${what} of SealedSecret ${objectRef(meta)} (${scope}): ${messageOf(err)}`,
       );
     }
+  };
+  const legacy = spec['data'];
+  if (typeof legacy === 'string' && legacy !== '') {
+    if (Object.keys(items).length > 0) {
+      // Bitnami's exact rejection of the ambiguous case.
+      throw new CliError(
+        "cannot use the field 'encryptedData' and the deprecated field 'data' at the same time",
+      );
+    }
+    return secretFrom(ctx, object, legacyData(open('spec.data', legacy), meta));
+  }
+  const data: Record<string, string> = {};
+  for (const key of Object.keys(items).sort()) {
+    data[key] = encodeBase64Std(open(`item "${key}"`, items[key] ?? ''));
   }
   return secretFrom(ctx, object, data);
+}
+
+/**
+ * Bitnami's deprecated v1 format: `spec.data` seals the JSON of a whole v1 Secret. Only its
+ * values are used; name and namespace are the SealedSecret's, as in the controller.
+ */
+function legacyData(plaintext: Buffer, meta: ObjectMeta): Record<string, string> {
+  let secret: unknown;
+  try {
+    secret = JSON.parse(plaintext.toString('utf8'));
+  } catch {
+    secret = undefined;
+  }
+  const data = isRecord(secret) ? stringMap(secret['data']) : 'invalid';
+  if (data === 'invalid') {
+    throw new CliError(`spec.data of SealedSecret ${objectRef(meta)} does not hold a v1 Secret`);
+  }
+  return Object.fromEntries(Object.entries(data ?? {}).sort(([a], [b]) => a.localeCompare(b)));
 }
 
 function labelFor(ctx: SealContext, meta: ObjectMeta, scope: SealingScope): Buffer {

@@ -1,6 +1,8 @@
 import { expect } from 'chai';
 import { generateKeyPairSync } from 'node:crypto';
+import { parseSealingCertificate } from '../../../crypto/certificate.js';
 import { generateSealingKey, type SealingKeyPair } from '../../../crypto/keys.js';
+import { sealValue } from '../../../crypto/value.js';
 import type { KubeObject } from '../../../plugin/shared/objects.js';
 import { runSeal, secretYaml, TempDir } from './helpers.js';
 
@@ -141,6 +143,41 @@ describe('kubectl seal --recovery-unseal', () => {
     expect(result.code).to.equal(0);
     expect(result.stderr).to.equal(
       'warning: spec.template.data is not rendered by --recovery-unseal; skipped keys: url\n',
+    );
+  });
+
+  it("reads Bitnami's deprecated v1 spec.data blob, and rejects it next to encryptedData", async () => {
+    const legacySecret = {
+      apiVersion: 'v1',
+      kind: 'Secret',
+      metadata: { name: 'ignored' },
+      data: { b: 'Yg==', a: 'YQ==' },
+    };
+    const blob = await sealValue({
+      publicKey: parseSealingCertificate(key.certificatePem).publicKey,
+      plaintext: Buffer.from(JSON.stringify(legacySecret)),
+      label: Buffer.from('prod/db'),
+    });
+    const sealedSecret = {
+      apiVersion: 'bitnami.com/v1alpha1',
+      kind: 'SealedSecret',
+      metadata: { name: 'db', namespace: 'prod' },
+      spec: { data: blob, encryptedData: {} as Record<string, string> },
+    };
+    const result = await runSeal(['--recovery-unseal', '--recovery-private-key', keyFile], {
+      stdin: JSON.stringify(sealedSecret),
+    });
+    expect(result.code, result.stderr).to.equal(0);
+    const secret = JSON.parse(result.stdout) as KubeObject;
+    expect(secret.metadata).to.deep.equal({ name: 'db', namespace: 'prod' });
+    expect(secret['data']).to.deep.equal({ a: 'YQ==', b: 'Yg==' });
+
+    sealedSecret.spec.encryptedData = { x: blob };
+    const both = await runSeal(['--recovery-unseal', '--recovery-private-key', keyFile], {
+      stdin: JSON.stringify(sealedSecret),
+    });
+    expect(both.stderr).to.equal(
+      "error: cannot use the field 'encryptedData' and the deprecated field 'data' at the same time\n",
     );
   });
 
