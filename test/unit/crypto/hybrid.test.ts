@@ -1,4 +1,4 @@
-import { generateKeyPairSync } from 'node:crypto';
+import { constants, createCipheriv, generateKeyPairSync, publicEncrypt } from 'node:crypto';
 import { expect } from 'chai';
 import { decodeBase64Std, encodeBase64Std } from '../../../crypto/base64.js';
 import { isCryptoError, type CryptoErrorCode } from '../../../crypto/errors.js';
@@ -112,6 +112,23 @@ describe('crypto/hybrid: Bitnami wire format', () => {
         expect(blob.length).to.equal(2 + 256 + plaintext.length + 16);
         expect(hybridDecrypt(TEST_PRIVATE_KEY, blob, STRICT).equals(plaintext)).to.equal(true);
       }
+    });
+
+    it("opens a blob with a 16-byte session key (AES-128-GCM), as Go's aes.NewCipher would", () => {
+      const sessionKey = Buffer.alloc(16, 9);
+      const rsaPart = publicEncrypt(
+        {
+          key: TEST_PUBLIC_KEY,
+          padding: constants.RSA_PKCS1_OAEP_PADDING,
+          oaepHash: 'sha256',
+          oaepLabel: STRICT,
+        },
+        sessionKey,
+      );
+      const cipher = createCipheriv('aes-128-gcm', sessionKey, Buffer.alloc(12));
+      const body = Buffer.concat([cipher.update(BAR), cipher.final(), cipher.getAuthTag()]);
+      const blob = Buffer.concat([Buffer.from([0x01, 0x00]), rsaPart, body]);
+      expect(hybridDecrypt(TEST_PRIVATE_KEY, blob, STRICT).toString()).to.equal('bar');
     });
 
     it('a random source that runs dry fails instead of reusing bytes', async () => {
