@@ -146,6 +146,11 @@ export class Informer<T extends KubeObject = KubeObject> implements EventSource<
     if (this.synced) {
       return Promise.resolve();
     }
+    if (signal?.aborted === true) {
+      return Promise.reject(
+        new Error(`Waiting for informer ${this.opts.name} to sync was aborted`),
+      );
+    }
     return new Promise((resolve, reject) => {
       const waiter = { resolve, reject };
       this.syncWaiters.push(waiter);
