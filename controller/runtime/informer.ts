@@ -42,7 +42,8 @@ export interface InformerOptions<T extends KubeObject> {
   /**
    * Reduces what is cached (e.g. a Secret informer keeping only metadata and the keys it needs).
    * Runs after `managedFields` and the last-applied annotation are stripped, before freezing;
-   * it must not mutate its input.
+   * it must not mutate its input and must keep `metadata.name`, `namespace` and
+   * `resourceVersion` (the key and the de-duplication use them).
    */
   readonly transform?: (obj: T) => T;
   /** Client-side watch timeout range (client-go: random 5–10 min). @default {minMs: 300_000, maxMs: 600_000} */
@@ -233,11 +234,8 @@ export class Informer<T extends KubeObject = KubeObject> implements EventSource<
         if (signal.aborted) {
           break;
         }
-        if (isGone(err)) {
-          this.log.info('Resource version expired, relisting');
-          this.needsList = true;
-          continue;
-        }
+        // A failed LIST (a 410 for an expired continue token included) leaves needsList set,
+        // so the retry relists from scratch; backing off even then means no error can spin.
         this.log.warn({ err, attempt }, 'List or watch failed, retrying');
         await this.backoff(attempt++, signal);
       }
@@ -278,10 +276,9 @@ export class Informer<T extends KubeObject = KubeObject> implements EventSource<
     }
     const seen = new Set<string>();
     for (const raw of result.items) {
-      const obj = this.prepare(raw);
-      const key = objectKey(obj);
+      const key = objectKey(raw);
       seen.add(key);
-      this.upsert(key, obj);
+      this.upsert(key, raw);
     }
     for (const key of this.store.keys()) {
       if (!seen.has(key)) {
@@ -388,8 +385,7 @@ export class Informer<T extends KubeObject = KubeObject> implements EventSource<
     if (type === 'BOOKMARK') {
       return undefined;
     }
-    const obj = this.prepare(raw);
-    const key = objectKey(obj);
+    const key = objectKey(raw);
     if (type === 'DELETED') {
       const old = this.store.remove(key);
       if (old !== undefined) {
@@ -397,16 +393,21 @@ export class Informer<T extends KubeObject = KubeObject> implements EventSource<
       }
       return undefined;
     }
-    this.upsert(key, obj);
+    this.upsert(key, raw);
     return undefined;
   }
 
-  /** Stores `obj` and emits onChange unless the cached copy has the same resourceVersion. */
-  private upsert(key: string, obj: DeepReadonly<T>): void {
+  /**
+   * Stores `raw` (prepared: stripped, transformed, frozen) and emits onChange — unless the cached
+   * copy has the same resourceVersion, checked first so a repeat costs no copy.
+   */
+  private upsert(key: string, raw: KubeObject): void {
     const old = this.store.get(key);
-    if (old !== undefined && old.metadata?.resourceVersion === obj.metadata?.resourceVersion) {
+    const rv = raw.metadata?.resourceVersion;
+    if (old !== undefined && rv !== undefined && old.metadata?.resourceVersion === rv) {
       return;
     }
+    const obj = this.prepare(raw);
     this.store.set(key, obj);
     this.emitChange(obj, old);
   }
