@@ -3,8 +3,9 @@
  * `--controllers` selects a subset.
  */
 import type { ControllerModule } from './module.js';
+import { sealedSecretModule } from './sealedsecret/module.js';
 
 /** Every module this build has. */
 export function allModules(): ControllerModule[] {
-  return [];
+  return [sealedSecretModule()];
 }
