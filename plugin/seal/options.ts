@@ -260,6 +260,9 @@ function rewriteYargsMessage(message: string, args: readonly string[]): string {
       .join('; ');
   }
   const missing = /^Not enough arguments following: (.*)$/.exec(message);
-  if (missing) return `flag needs an argument: --${missing[1]}`;
+  if (missing) {
+    const name = missing[1] ?? '';
+    return `flag needs an argument: ${name.length === 1 ? '-' : '--'}${name}`;
+  }
   return message.replace(/\s*\n\s*/g, ' ');
 }

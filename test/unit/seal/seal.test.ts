@@ -500,6 +500,7 @@ describe('kubectl seal: sealing Secrets offline (--cert)', () => {
       );
       expectError(await runSeal(['secret.yaml']), /^error: unexpected argument "secret\.yaml"/);
       expectError(await runSeal(['--cert']), /^error: flag needs an argument: --cert$/);
+      expectError(await runSeal(['-o']), /^error: flag needs an argument: -o$/);
       expectError(await runSeal(['--request-timeout', 'soon']), /invalid --request-timeout "soon"/);
     });
   });
