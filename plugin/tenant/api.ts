@@ -207,7 +207,7 @@ export class KubeApi {
     return this.call(
       'DELETE',
       { verb: 'delete', ...TENANTS, name },
-      { body: deleteOptions(uid), query: { dryRun: options.dryRun ? 'All' : undefined } },
+      { body: deleteOptions(uid, options) },
     );
   }
 
@@ -243,7 +243,7 @@ export class KubeApi {
     return this.call(
       'DELETE',
       { verb: 'delete', ...NAMESPACES, name },
-      { body: deleteOptions(uid), query: { dryRun: options.dryRun ? 'All' : undefined } },
+      { body: deleteOptions(uid, options) },
     );
   }
 
@@ -278,12 +278,15 @@ function writeQuery(options: WriteOptions): Record<string, string | undefined> {
   return { fieldManager: FIELD_MANAGER, dryRun: options.dryRun ? 'All' : undefined };
 }
 
-// A UID precondition: never delete an object that was re-created since we looked at it.
-function deleteOptions(uid: string | undefined): object {
+// A UID precondition: never delete an object that was re-created since we looked at it. The
+// API server reads DELETE options from the body when there is one and then ignores the query,
+// so dryRun goes into the body too.
+function deleteOptions(uid: string | undefined, options: WriteOptions): object {
   return {
     apiVersion: 'v1',
     kind: 'DeleteOptions',
     ...(uid === undefined ? {} : { preconditions: { uid } }),
+    ...(options.dryRun ? { dryRun: ['All'] } : {}),
   };
 }
 
