@@ -4,8 +4,9 @@
  */
 import type { ControllerModule } from './module.js';
 import { sealedSecretModule } from './sealedsecret/module.js';
+import { tenantModule } from './tenant/module.js';
 
 /** Every module this build has. */
 export function allModules(): ControllerModule[] {
-  return [sealedSecretModule()];
+  return [tenantModule(), sealedSecretModule()];
 }

@@ -1,0 +1,103 @@
+/**
+ * Read-your-writes for a cache that lags: the objects this controller wrote recently, consulted
+ * only while the informer still holds an older copy. Without it, the pass that the controller's
+ * own write triggers (the watch event of child 1 arrives while children 2..n are still in flight)
+ * sees a stale cache and repeats creates (409) or status writes (409): the no-op request storm of
+ * agent-sandbox PR #1381 (performance.md §6).
+ */
+import type { DeepReadonly, KubeObject } from '../runtime/objects.js';
+
+/** How long a recent write is remembered if the cache never catches up (e.g. the object is gone). */
+const TTL_MS = 60_000;
+
+/** Compares two resourceVersions: etcd revisions are integers (the only backend Kubernetes has). */
+export function compareResourceVersions(a: string | undefined, b: string | undefined): number {
+  if (a === b) return 0;
+  if (a === undefined || a === '') return -1;
+  if (b === undefined || b === '') return 1;
+  try {
+    const x = BigInt(a);
+    const y = BigInt(b);
+    return x < y ? -1 : x > y ? 1 : 0;
+  } catch {
+    // Not integers: we cannot order them; trust the cache (callers treat 0 as "cache wins").
+    return 0;
+  }
+}
+
+interface Entry {
+  /** The written object; undefined for a delete. */
+  readonly object: DeepReadonly<KubeObject> | undefined;
+  /** UID of the deleted object. */
+  readonly uid?: string;
+  readonly at: number;
+}
+
+/** Recently written (or deleted) objects by cache key, e.g. `ResourceQuota:ns/name`. */
+export class RecentWrites {
+  private readonly entries = new Map<string, Entry>();
+
+  constructor(private readonly now: () => number = Date.now) {}
+
+  /** Records the object a write returned. */
+  wrote(key: string, object: KubeObject): void {
+    this.entries.set(key, { object: object, at: this.now() });
+    this.sweep();
+  }
+
+  /** Records a delete (of the object with `uid`) the cache may not have seen yet. */
+  deleted(key: string, uid: string | undefined): void {
+    this.entries.set(key, {
+      object: undefined,
+      ...(uid !== undefined ? { uid } : {}),
+      at: this.now(),
+    });
+    this.sweep();
+  }
+
+  /**
+   * The freshest known state: the cached object, unless a write newer than it was recorded (then
+   * that write's result, or undefined after a delete). An entry the cache has caught up with is
+   * dropped.
+   */
+  resolve<T extends KubeObject>(
+    key: string,
+    cached: DeepReadonly<T> | undefined,
+  ): DeepReadonly<T> | undefined {
+    const entry = this.entries.get(key);
+    if (entry === undefined) return cached;
+    if (this.now() - entry.at > TTL_MS) {
+      this.entries.delete(key);
+      return cached;
+    }
+    if (entry.object === undefined) {
+      // Deleted by us: the cache shows it until the DELETED event arrives; a namesake created
+      // since (another UID) is a different object.
+      if (cached === undefined || cached.metadata?.uid !== entry.uid) {
+        this.entries.delete(key);
+        return cached;
+      }
+      return undefined;
+    }
+    const order = compareResourceVersions(
+      cached?.metadata?.resourceVersion,
+      entry.object.metadata?.resourceVersion,
+    );
+    if (cached !== undefined && order >= 0) {
+      this.entries.delete(key);
+      return cached;
+    }
+    return entry.object as DeepReadonly<T>;
+  }
+
+  /** Number of remembered writes (for tests). */
+  size(): number {
+    return this.entries.size;
+  }
+
+  private sweep(): void {
+    if (this.entries.size < 4096) return;
+    const cutoff = this.now() - TTL_MS;
+    for (const [k, e] of this.entries) if (e.at < cutoff) this.entries.delete(k);
+  }
+}
