@@ -228,6 +228,12 @@ function missingCommand(group: string): string {
   return `choose a command of "kubectl tenant ${group}": ${members.map((m) => m.id.split(' ')[1]).join(', ')}`;
 }
 
+/** Group and top-level command names, without aliases (for suggestions). */
+const CANONICAL_WORDS = [
+  ...GROUPS.map((g) => g.name),
+  ...COMMANDS.filter((c) => !c.id.includes(' ')).map((c) => c.id),
+];
+
 const TOP_WORDS = [
   ...GROUPS.flatMap((g) => [g.name, ...(g.aliases ?? [])]),
   ...COMMANDS.filter((c) => !c.id.includes(' ')).flatMap((c) => [c.id, ...(c.aliases ?? [])]),
@@ -266,10 +272,9 @@ function unknownSubcommand(args: readonly string[]): string | undefined {
   const group = GROUPS.find((g) => g.name === first || (g.aliases ?? []).includes(first ?? ''));
   if (group === undefined || second === undefined || findCommand([group.name, second]))
     return undefined;
-  const names = COMMANDS.filter((c) => c.id.startsWith(`${group.name} `)).flatMap((c) => [
-    c.id.split(' ')[1] ?? '',
-    ...(c.aliases ?? []),
-  ]);
+  const names = COMMANDS.filter((c) => c.id.startsWith(`${group.name} `)).map(
+    (c) => c.id.split(' ')[1] ?? '',
+  );
   const near = closest(second, names);
   return `unknown command "${second}" for "kubectl tenant ${group.name}"${near.length ? `; did you mean ${near.map((n) => `"${n}"`).join(' or ')}?` : ''}`;
 }
@@ -280,7 +285,7 @@ function describeUnknown(name: string, args: readonly string[]): string {
   }
   const firstWord = args.find((a) => !a.startsWith('-'));
   if (name === firstWord && !TOP_WORDS.includes(name)) {
-    const near = closest(name, TOP_WORDS);
+    const near = closest(name, CANONICAL_WORDS);
     return `unknown command "${name}" for "kubectl tenant"${near.length ? `; did you mean ${near.map((n) => `"${n}"`).join(' or ')}?` : ''} (kubectl tenant --help lists the commands)`;
   }
   return `unexpected argument ${JSON.stringify(name)}`;
