@@ -50,6 +50,8 @@ export class Manager {
   private elector: LeaderElector | undefined;
   private stopLeading: (() => Promise<void>)[] = [];
   private leadChain: Promise<void> = Promise.resolve();
+  /** Leadership without election (--leader-elect=false) lasts until stop. */
+  private readonly forever = new AbortController();
   /** Ports actually bound (useful when an address asked for port 0). */
   readonly ports = { http: 0, metrics: 0 };
 
@@ -118,7 +120,7 @@ export class Manager {
   private campaign(): void {
     const le = this.opts.leaderElection;
     if (le === false) {
-      this.leadChain = this.lead();
+      this.leadChain = this.lead(this.forever.signal);
       return;
     }
     this.elector = new LeaderElector({
@@ -130,8 +132,8 @@ export class Manager {
       ...(le.retryPeriodMs !== undefined ? { retryPeriodMs: le.retryPeriodMs } : {}),
       logger: this.log,
       metrics: this.ctx.metrics,
-      onStartedLeading: () => {
-        this.leadChain = this.leadChain.then(() => this.lead());
+      onStartedLeading: (signal) => {
+        this.leadChain = this.leadChain.then(() => this.lead(signal));
         return this.leadChain;
       },
       onStoppedLeading: async () => {
@@ -147,10 +149,12 @@ export class Manager {
     return this.stopLeading.length > 0;
   }
 
-  private async lead(): Promise<void> {
+  private async lead(signal: AbortSignal): Promise<void> {
     this.log.info('Started leading: starting reconcilers');
     for (const m of this.opts.modules) {
-      if (m.lead !== undefined) this.stopLeading.push(await m.lead(this.ctx));
+      // Leadership may end while an earlier module starts; don't start the rest.
+      if (signal.aborted) return;
+      if (m.lead !== undefined) this.stopLeading.push(await m.lead(this.ctx, signal));
     }
   }
 
@@ -163,6 +167,7 @@ export class Manager {
 
   /** Stops reconcilers (releasing the Lease), modules, informers and listeners. */
   async stop(): Promise<void> {
+    this.forever.abort();
     if (this.elector !== undefined) await this.elector.stop();
     else {
       await this.leadChain;

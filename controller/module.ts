@@ -43,9 +43,11 @@ export interface ControllerModule {
   setup(ctx: ManagerContext): Promise<void>;
   /**
    * Runs on the leader only, after informers synced: start reconcilers. Returns how to stop
-   * them; the manager calls it when leadership ends or the process stops.
+   * them; the manager calls it when leadership ends or the process stops. Must return quickly:
+   * the hand-over to another replica waits for it. Long work (generating a key) belongs in a
+   * reconcile or a background task that ends when `signal` aborts (leadership lost).
    */
-  lead?(ctx: ManagerContext): Promise<() => Promise<void>>;
+  lead?(ctx: ManagerContext, signal: AbortSignal): Promise<() => Promise<void>>;
   /** Releases what `setup` started (servers, timers). */
   stop?(): Promise<void>;
 }
