@@ -356,5 +356,9 @@ describe('Tenant controller: propagation', () => {
         .filter((e) => e.verb === 'get' && e.objectRef?.name !== undefined)
         .map((e) => e.requestURI),
     ).to.deep.equal([]);
+    // …and the restarted controller is in charge: a deleted child comes back.
+    const lr = `${nsPath(`${name}-a`, 'limitranges')}/tenantry-limitrange-defaults`;
+    await del(lr);
+    await eventually('the restarted controller to restore the LimitRange', () => get(lr), 15_000);
   });
 });
