@@ -187,7 +187,13 @@ async function readKubeconfigs(files: readonly string[]): Promise<MergedKubeconf
     try {
       doc = parse(readFileSync(file, 'utf8'));
     } catch (err) {
-      throw new CliError(`cannot read kubeconfig ${file}: ${messageOf(err)}`, { cause: err });
+      const missing = (err as NodeJS.ErrnoException).code === 'ENOENT';
+      throw new CliError(
+        missing
+          ? `kubeconfig ${file} does not exist`
+          : `cannot read kubeconfig ${file}: ${messageOf(err)}`,
+        { cause: err },
+      );
     }
     if (!isRecord(doc)) continue;
     const dir = dirname(file);
@@ -345,7 +351,15 @@ async function viaClientNode(
     throw new CliError(`no cluster selected in ${where}: set current-context or pass --context`);
   }
   const opts: RequestOptions = { headers: {} };
-  await kc.applyToHTTPSOptions(opts);
+  try {
+    // Runs exec plugins and auth providers: their failures are the user's to fix.
+    await kc.applyToHTTPSOptions(opts);
+  } catch (err) {
+    throw new CliError(
+      `cannot authenticate with context "${kc.getCurrentContext()}" of ${where}: ${messageOf(err)}`,
+      { cause: err },
+    );
+  }
   const h = (opts.headers ?? {}) as Record<string, string | string[]>;
   const resolved: Resolved = {
     server: cluster.server,

@@ -328,7 +328,7 @@ function applyJsonPatch(doc: Obj, ops: readonly JsonOp[]): Obj | string {
     } else if (op.op === 'remove' && Array.isArray(container)) {
       container.splice(Number(last), 1);
     } else if (op.op === 'remove') {
-      delete container[last];
+      delete (container as Record<string, unknown>)[last];
     } else {
       container[last] = op.value;
     }
