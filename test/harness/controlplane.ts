@@ -10,8 +10,8 @@ import { CoreV1Api, KubeConfig, RbacAuthorizationV1Api } from '@kubernetes/clien
 import { mkdtempSync, mkdirSync, readFileSync, rmSync, writeFileSync, existsSync } from 'node:fs';
 import https from 'node:https';
 import http from 'node:http';
-import { createServer } from 'node:net';
-import { tmpdir } from 'node:os';
+import { connect, createServer, type Server } from 'node:net';
+import { networkInterfaces, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
 import { ensureBinaries, type Binaries } from './binaries.js';
@@ -122,6 +122,8 @@ export class ControlPlane {
   readonly kubeconfigPath: string;
   readonly auditLogPath: string;
   private readonly components: Component[] = [];
+  /** TCP forwarders of {@link ControlPlane.exposeLocalService}, closed on stop. */
+  private readonly forwarders: Server[] = [];
   private watchdog?: ReturnType<typeof startWatchdog>;
   private stopped = false;
   private userCount = 0;
@@ -441,6 +443,10 @@ export class ControlPlane {
    * kubelet, so this creates what one would: a Pod whose status carries the IP, and Endpoints
    * pointing at it (the service proxy only accepts endpoint addresses that reference a Pod
    * with that IP).
+   *
+   * Endpoints may not use loopback addresses (validation rejects them, and the proxy refuses to
+   * dial them), so a TCP forwarder on this machine's first non-loopback IPv4 address relays to
+   * 127.0.0.1:`port`; it is closed by {@link ControlPlane.stop}.
    */
   async exposeLocalService(opts: {
     namespace: string;
@@ -449,9 +455,10 @@ export class ControlPlane {
     portName?: string;
   }): Promise<void> {
     const core = this.kubeConfig().makeApiClient(CoreV1Api);
-    const { namespace, name, port } = opts;
+    const { namespace, name } = opts;
     const portName = opts.portName ?? 'http';
     const podName = `${name}-local`;
+    const { ip, port } = await this.forward(opts.port);
     await ignoreConflict(() =>
       core.createNamespacedPod({
         namespace,
@@ -470,8 +477,8 @@ export class ControlPlane {
         status: {
           ...pod.status,
           phase: 'Running',
-          podIP: '127.0.0.1',
-          podIPs: [{ ip: '127.0.0.1' }],
+          podIP: ip,
+          podIPs: [{ ip }],
         },
       },
     });
@@ -488,7 +495,7 @@ export class ControlPlane {
       metadata: { name },
       subsets: [
         {
-          addresses: [{ ip: '127.0.0.1', targetRef: { kind: 'Pod', namespace, name: podName } }],
+          addresses: [{ ip, targetRef: { kind: 'Pod', namespace, name: podName } }],
           ports: [{ name: portName, port }],
         },
       ],
@@ -499,6 +506,28 @@ export class ControlPlane {
       if (statusOf(err) !== 409) throw err;
       await core.replaceNamespacedEndpoints({ name, namespace, body: endpoints });
     }
+  }
+
+  /** Relays a non-loopback address of this machine to 127.0.0.1:`port`. */
+  private async forward(port: number): Promise<{ ip: string; port: number }> {
+    const ip = Object.values(networkInterfaces())
+      .flat()
+      .find((a) => a !== undefined && a.family === 'IPv4' && !a.internal)?.address;
+    if (ip === undefined) throw new Error('exposeLocalService needs a non-loopback IPv4 address');
+    const server = createServer((client) => {
+      const upstream = connect(port, '127.0.0.1');
+      client.pipe(upstream).pipe(client);
+      client.on('error', () => upstream.destroy());
+      upstream.on('error', () => client.destroy());
+    });
+    server.unref();
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(0, ip, resolve);
+    });
+    this.forwarders.push(server);
+    const address = server.address();
+    return { ip, port: typeof address === 'object' && address ? address.port : 0 };
   }
 
   /** The pids of etcd, kube-apiserver and kube-controller-manager (each leads its process group). */
@@ -520,6 +549,7 @@ export class ControlPlane {
   async stop(): Promise<void> {
     if (this.stopped) return;
     this.stopped = true;
+    for (const f of this.forwarders.splice(0)) f.close();
     for (const c of [...this.components].reverse()) await stopComponent(c);
     this.watchdog?.kill('SIGTERM');
     if (!this.options.keepDir) rmSync(this.dir, { recursive: true, force: true });
