@@ -159,9 +159,11 @@ export class KubeApi {
       contentType?: string;
     } = {},
   ): Promise<T> {
+    // A create goes to the collection; the name stays in the target for messages.
+    const path = pathOf(method === 'POST' ? { ...target, name: undefined } : target);
     const res = await this.rest.request({
       method,
-      path: pathOf(target),
+      path,
       query: options.query,
       body: options.body === undefined ? undefined : JSON.stringify(options.body),
       contentType: options.contentType,

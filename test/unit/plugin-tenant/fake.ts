@@ -141,6 +141,13 @@ export class FakeCluster {
       case 'GET':
         return route.name === undefined ? this.list(route, req) : this.read(route);
       case 'POST':
+        if (route.name !== undefined) {
+          return status(
+            405,
+            'MethodNotAllowed',
+            'the server does not allow this method on the requested resource',
+          );
+        }
         return this.create(route, body as Obj, req);
       case 'PATCH':
         return this.patch(route, body, req);
