@@ -89,7 +89,8 @@ export function parseKeySecret(secret: DeepReadonly<KeySecret>): ParsedKeySecret
       fingerprint,
       privateKey,
       publicKey: cert.publicKey,
-      certificatePem: cert.pem,
+      // node-forge writes CRLF; serve the usual LF form.
+      certificatePem: cert.pem.replace(/\r\n/g, '\n'),
       notBefore: cert.notBefore,
       createdAt: new Date(Number.isNaN(created) ? cert.notBefore.getTime() : created),
       modulusBits: cert.modulusBits,
