@@ -105,6 +105,9 @@ export function certificateSecret(
 
 /** Runs on the leader: certificates, then configurations (see the module comment). */
 export class AdmissionConfigurator {
+  /** Writes made by the current pass (logged; a steady cluster costs none). */
+  private writes = 0;
+
   constructor(private readonly opts: ConfiguratorOptions) {}
 
   private async get<T>(path: string): Promise<T | undefined> {
@@ -119,10 +122,12 @@ export class AdmissionConfigurator {
   /** One pass: certificates, then configurations. */
   async reconcile(): Promise<void> {
     const s = this.opts.settings;
+    this.writes = 0;
     const caBundle =
       s.certManagerCertificate === undefined ? await this.ensureCertificates() : undefined;
     if (s.manageConfig) await this.applyConfigurations(caBundle);
     else if (caBundle !== undefined) await this.patchCaBundle(caBundle);
+    this.opts.log.info({ writes: this.writes }, 'Admission configuration in step');
   }
 
   /** Creates or rotates the certificate Secret; returns base64 of the CA bundle. */
@@ -155,6 +160,7 @@ export class AdmissionConfigurator {
     );
     const query = { fieldManager: FIELD_MANAGER_ADMISSION };
     // A conflict (another leader wrote meanwhile) throws; the next pass re-reads.
+    this.writes++;
     if (current === undefined)
       await this.opts.client.request({ method: 'POST', path, query, body });
     else {
@@ -214,6 +220,7 @@ export class AdmissionConfigurator {
     const current = await this.get<KubeObject>(path);
     if (current !== undefined && !needsUpdate(obj, current)) return;
     this.opts.log.info({ kind: obj.kind, name: obj.metadata?.name }, `Applying ${obj.kind ?? ''}`);
+    this.writes++;
     await this.opts.client.request({
       method: 'PATCH',
       path,
