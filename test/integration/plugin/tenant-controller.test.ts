@@ -1,13 +1,16 @@
 /**
- * `kubectl tenant` with the real Tenant controller running: the admin creates a tenant and
- * adopts a namespace, the controller reconciles it (status, propagated children, owner RBAC), and
- * the owner then works with nothing but the RBAC the controller grants. Deletion waits for the
- * controller's finalizer to carry out the deletionPolicy.
+ * `kubectl tenant` with the real controller running (tenant and admission modules): the admin
+ * creates a tenant and adopts a namespace, the controller reconciles it (status, propagated
+ * children, owner RBAC), and the owner then works with nothing but the RBAC the controller grants
+ * and the admission webhook's tenant assignment. Deletion waits for the controller's finalizer.
  */
 import { expect } from 'chai';
+import { KubeClient } from '../../../controller/runtime/kube.js';
 import { startController, type ControllerProcess } from '../../harness/controller.js';
+import { freePort } from '../../harness/controlplane.js';
 import { getPlane } from '../../harness/shared.js';
 import { eventually, uniqueName } from '../../helpers/names.js';
+import { removeAdmissionConfig } from '../admission/helpers.js';
 import { NAMESPACES, admin, cleanup, kt, ktOk, preparePlugin, readTenant } from './helpers.js';
 
 interface Namespace {
@@ -18,7 +21,7 @@ interface Namespace {
   };
 }
 
-describe('kubectl tenant with the Tenant controller', function () {
+describe('kubectl tenant with the controller (tenant and admission modules)', function () {
   this.timeout(180_000);
   const tenant = uniqueName('ctl');
   const owner = uniqueName('ctl-owner');
@@ -27,20 +30,29 @@ describe('kubectl tenant with the Tenant controller', function () {
   let controller: ControllerProcess | undefined;
   let adminConfig: string;
   let ownerConfig: string;
+  let ownerClient: KubeClient;
 
   before(async () => {
     await preparePlugin();
     adminConfig = getPlane().kubeconfigPath;
-    ownerConfig = getPlane().makeUser(owner).kubeconfigPath;
+    const identity = getPlane().makeUser(owner);
+    ownerConfig = identity.kubeconfigPath;
+    ownerClient = new KubeClient(identity.kubeConfig());
+    const port = await freePort();
     controller = await startController(getPlane().plane, {
       namespace: uniqueName('kt-controller'),
-      args: ['--controllers=tenant'],
+      args: [
+        '--controllers=tenant,admission',
+        `--webhook-addr=127.0.0.1:${port}`,
+        `--webhook-url=https://127.0.0.1:${port}`,
+      ],
     });
     await controller.waitReady();
   });
 
   after(async () => {
     await controller?.stop();
+    await removeAdmissionConfig();
     await cleanup([tenant], [dev, extra]);
   });
 
@@ -93,20 +105,51 @@ describe('kubectl tenant with the Tenant controller', function () {
     );
   });
 
-  it('owner: ns create makes a labelled namespace (admission links it; warned without)', async () => {
+  it("owner: ns create, and admission makes the namespace the tenant's; ns delete", async () => {
+    // The API server picks up webhook configurations asynchronously.
+    await eventually(
+      'the mutating webhook to assign dry-run namespaces',
+      async () => {
+        const probe = await ownerClient.request<Namespace>({
+          method: 'POST',
+          path: NAMESPACES,
+          query: { dryRun: 'All' },
+          body: { metadata: { name: `${tenant}-probe`, labels: { 'tenantry.io/tenant': tenant } } },
+        });
+        return probe.metadata.ownerReferences?.some((r) => r.kind === 'Tenant') ? true : undefined;
+      },
+      60_000,
+    );
     const r = await kt(ownerConfig, 'ns', 'create', extra, '--tenant', tenant);
     expect(r.code, r.stderr).to.equal(0);
     expect(r.stdout).to.equal(`namespace/${extra} created in tenant ${tenant}\n`);
-    const ns = await admin().request<Namespace>({ method: 'GET', path: `${NAMESPACES}/${extra}` });
-    expect(ns.metadata.labels?.['tenantry.io/tenant']).to.equal(tenant);
-    const linked = (ns.metadata.ownerReferences ?? []).some((o) => o.kind === 'Tenant');
-    expect(r.stderr.includes('has no ownerReference'), r.stderr).to.equal(!linked);
+    expect(r.stderr, 'admission linked it: no warning').to.equal('');
+    const listed = await eventually(
+      'the new namespace in ns list',
+      async () => {
+        const out = await ktOk(ownerConfig, 'ns', 'list', '--tenant', tenant);
+        return out.includes(extra) ? out : undefined;
+      },
+      60_000,
+    );
+    expect(listed).to.match(new RegExp(`^${extra}\\s+Active\\s+yes\\s+\\S+$`, 'm'));
+    // The owner's get/delete RoleBinding in the new namespace comes from the controller.
+    await eventually(
+      'the owner to delete the new namespace',
+      async () => {
+        const d = await kt(ownerConfig, 'ns', 'delete', extra, '--timeout=60s');
+        return d.code === 0 ? d.stdout : undefined;
+      },
+      90_000,
+    );
   });
 
   it('admin: delete --yes waits until the finalizer has detached the namespaces (Retain)', async () => {
     const r = await kt(adminConfig, 'delete', tenant, '--yes', '--timeout=90s');
     expect(r.code, r.stderr).to.equal(0);
-    expect(r.stderr).to.contain(`deletionPolicy Retain: its 1 namespace (${dev}) will be kept`);
+    expect(r.stderr).to.match(
+      new RegExp(`deletionPolicy Retain: its 1 namespace \\(${dev}\\) will be kept`),
+    );
     // --wait returned only when the Tenant was gone, so the namespace is already detached.
     const ns = await admin().request<Namespace>({ method: 'GET', path: `${NAMESPACES}/${dev}` });
     expect(ns.metadata.labels?.['tenantry.io/tenant']).to.equal(undefined);
