@@ -86,14 +86,14 @@ describe('SealedSecret controller: endpoints and advisories', () => {
     );
     expect(out.spec.template.metadata).to.include({ name: 'strict', namespace: ns });
     // The rotated blob opens under its own name and nowhere else.
-    await createSealedSecret(out as unknown as Record<string, unknown>);
+    await createSealedSecret(out);
     expect(decoded(await waitForSecret(ns, 'strict')).k).to.equal('v');
     const renamed = structuredClone(out) as unknown as {
       metadata: { name: string; annotations?: Record<string, string> };
     };
     renamed.metadata.name = 'stolen';
     renamed.metadata.annotations = { 'sealedsecrets.bitnami.com/cluster-wide': 'true' };
-    await createSealedSecret(renamed as unknown as Record<string, unknown>);
+    await createSealedSecret(renamed);
     expect((await waitForSynced(ns, 'stolen', 'False')).reason).to.equal('UnsealFailed');
     expect(await getSecret(ns, 'stolen')).to.equal(undefined);
   });
