@@ -106,6 +106,9 @@ function exec(demo: Demo, actor: Actor, argv: string[], stdin?: string): Promise
         resolveRun({ code, stdout, stderr });
       },
     );
+    // A command that exits without reading its input closes the pipe (EPIPE): its exit code
+    // tells what happened.
+    child.stdin?.on('error', () => undefined);
     child.stdin?.end(stdin ?? '');
   });
 }

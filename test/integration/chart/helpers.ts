@@ -44,6 +44,9 @@ export function run(
         resolveRun({ code, stdout, stderr });
       },
     );
+    // A command that exits without reading its input closes the pipe (EPIPE); its exit code says
+    // what happened.
+    child.stdin?.on('error', () => undefined);
     child.stdin?.end(opts.stdin ?? '');
   });
 }
