@@ -410,11 +410,10 @@ describe('charts/tenantry', function () {
         ]).catch(() => undefined);
         await controller.stop();
       }
+      // Cluster-scoped objects go, the CRDs stay (other suites use them); the policies exempt a
+      // ServiceAccount that no longer exists, so they go too.
       const cluster = objs.filter(
-        (o) =>
-          o.metadata.namespace === undefined &&
-          !ADMISSION_KINDS.has(o.kind) &&
-          o.kind !== 'CustomResourceDefinition',
+        (o) => o.metadata.namespace === undefined && o.kind !== 'CustomResourceDefinition',
       );
       for (const o of cluster) {
         await kubectl([
@@ -436,12 +435,17 @@ describe('charts/tenantry', function () {
 
     it('applies with server-side apply, without errors', async function () {
       this.timeout(120_000);
-      // The webhook configurations and policies have fixed names (one per cluster) and would
-      // send the shared plane's tenant requests to a Service without endpoints: the API server
-      // validates and admits them with a server-side dry run, without storing them.
+      // Admission objects have fixed names (one set per cluster): a fresh install replaces what
+      // an earlier suite's controller left. The webhook configurations would send the shared
+      // plane's tenant requests to a Service without endpoints, so the API server only
+      // validates and admits them (server-side dry run); the policies are installed for real.
       const admission = objs.filter((o) => ADMISSION_KINDS.has(o.kind));
-      const rest = objs.filter((o) => !ADMISSION_KINDS.has(o.kind));
-      expect(admission.length).to.be.greaterThan(4);
+      for (const o of admission) {
+        await kubectl(['delete', o.kind.toLowerCase(), o.metadata.name, '--ignore-not-found']);
+      }
+      const webhooks = admission.filter((o) => o.kind.endsWith('WebhookConfiguration'));
+      const rest = objs.filter((o) => !webhooks.includes(o));
+      expect(admission.length - webhooks.length).to.be.greaterThan(4);
       const restFile = join(dir, 'install.yaml');
       writeFileSync(restFile, rest.map((o) => stringify(o)).join('---\n'));
       const applied = await kubectl([
@@ -453,7 +457,7 @@ describe('charts/tenantry', function () {
       ]);
       expect(applied.trim().split('\n')).to.have.length(rest.length);
       const admissionFile = join(dir, 'admission.yaml');
-      writeFileSync(admissionFile, admission.map((o) => stringify(o)).join('---\n'));
+      writeFileSync(admissionFile, webhooks.map((o) => stringify(o)).join('---\n'));
       const dry = await kubectl([
         'apply',
         '--server-side',
@@ -463,7 +467,7 @@ describe('charts/tenantry', function () {
         admissionFile,
       ]);
       expect(dry).to.include(
-        'validatingadmissionpolicy.admissionregistration.k8s.io/tenantry-namespace-ownership serverside-applied (server dry run)',
+        'validatingwebhookconfiguration.admissionregistration.k8s.io/tenantry-admission serverside-applied (server dry run)',
       );
       // A second apply of the same manifests is accepted and conflict-free.
       await kubectl(['apply', '--server-side', '--field-manager=helm-test', '-f', restFile]);
