@@ -244,17 +244,30 @@ describe('admission: the attacker suite (tenancy.md §13, MTB §14)', function (
   }
 
   after(async () => {
-    await controller?.stop();
-    await removeAdmissionConfig();
+    // Cleanup while the controller runs: the Tenant controller's finalizer must be carried out.
     const c = admin();
-    for (const n of created)
+    for (const n of created) {
       await c.request({ method: 'DELETE', path: nsPath(n) }).catch(() => undefined);
+    }
     for (const t of Object.keys(tenants)) {
       await mergePatch(c, `${TENANTS}/${t}`, { spec: { preventDeletion: false } }).catch(
         () => undefined,
       );
       await c.request({ method: 'DELETE', path: `${TENANTS}/${t}` }).catch(() => undefined);
     }
+    await until('the Tenants are gone', async () => {
+      const left = await Promise.all(
+        Object.keys(tenants).map((t) =>
+          c.request({ method: 'GET', path: `${TENANTS}/${t}` }).then(
+            () => true,
+            () => false,
+          ),
+        ),
+      );
+      return !left.includes(true);
+    }).catch(() => undefined);
+    await controller?.stop();
+    await removeAdmissionConfig();
   });
 
   // -------------------------------------------------------------------------------------------

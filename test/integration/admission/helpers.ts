@@ -48,16 +48,17 @@ export async function installCRDs(): Promise<void> {
   });
 }
 
-/** The controller with only the admission module, webhook on 127.0.0.1. */
+/** The controller with the admission module (and by default the Tenant controller), webhook on 127.0.0.1. */
 export async function startAdmission(
   namespace: string,
   extraArgs: string[] = [],
+  controllers = 'admission,tenant',
 ): Promise<{ controller: ControllerProcess; port: number }> {
   const port = await freePort();
   const controller = await startController(getPlane().plane, {
     namespace,
     args: [
-      '--controllers=admission',
+      `--controllers=${controllers}`,
       `--webhook-addr=127.0.0.1:${port}`,
       `--webhook-url=https://127.0.0.1:${port}`,
       '--log-level=debug',

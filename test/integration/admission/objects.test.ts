@@ -7,6 +7,7 @@
 import { expect } from 'chai';
 import type { KubeClient } from '../../../controller/runtime/kube.js';
 import { POLICY_NAMES } from '../../../controller/admission/manifests.js';
+import { networkPolicyName } from '../../../controller/tenant/names.js';
 import type { ControllerProcess } from '../../harness/controller.js';
 import { uniqueName } from '../../helpers/names.js';
 import {
@@ -115,13 +116,27 @@ describe('admission: objects in tenant namespaces (allow-lists, propagated child
   });
 
   after(async () => {
+    // Cleanup while the controller runs: the Tenant controller's finalizer must be carried out.
+    const c = admin();
+    for (const n of [DEV, PROD]) {
+      await c.request({ method: 'DELETE', path: `${NAMESPACES}/${n}` }).catch(() => undefined);
+    }
+    for (const t of [A, B]) {
+      await c.request({ method: 'DELETE', path: `${TENANTS}/${t}` }).catch(() => undefined);
+    }
+    await until('the Tenants are gone', async () => {
+      const left = await Promise.all(
+        [A, B].map((t) =>
+          c.request({ method: 'GET', path: `${TENANTS}/${t}` }).then(
+            () => true,
+            () => false,
+          ),
+        ),
+      );
+      return !left.includes(true);
+    }).catch(() => undefined);
     await controller?.stop();
     await removeAdmissionConfig();
-    const c = admin();
-    for (const n of [DEV, PROD])
-      await c.request({ method: 'DELETE', path: `${NAMESPACES}/${n}` }).catch(() => undefined);
-    for (const t of [A, B])
-      await c.request({ method: 'DELETE', path: `${TENANTS}/${t}` }).catch(() => undefined);
   });
 
   it('policies: every ValidatingAdmissionPolicy type-checks without warnings', async () => {
@@ -432,6 +447,30 @@ describe('admission: objects in tenant namespaces (allow-lists, propagated child
           spec: { podSelector: {} },
         }),
         managed,
+      );
+    });
+
+    it('§13.11 the children the Tenant controller propagates from the spec are protected the same way', async () => {
+      await mergePatch(admin(), `${TENANTS}/${A}`, {
+        spec: {
+          networkPolicies: [
+            { name: 'from-spec', spec: { podSelector: {}, policyTypes: ['Ingress'] } },
+          ],
+        },
+      });
+      const np = `${api(DEV, 'networkpolicies', 'networking.k8s.io/v1')}/${networkPolicyName('from-spec')}`;
+      await until('the Tenant controller propagates the NetworkPolicy', async () =>
+        admin()
+          .request({ method: 'GET', path: np })
+          .then(
+            () => true,
+            () => false,
+          ),
+      );
+      await denied(owner.request({ method: 'DELETE', path: np }), /is managed by tenantry/);
+      await denied(
+        mergePatch(owner, np, { spec: { policyTypes: ['Egress'] } }),
+        /is managed by tenantry/,
       );
     });
 

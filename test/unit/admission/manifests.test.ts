@@ -77,6 +77,16 @@ describe('admission: manifests', () => {
       .and.to.contain('"system:masters"');
   });
 
+  it('§13.22 another API version cannot bypass a hook (matchPolicy Equivalent, v1 reviews)', () => {
+    for (const h of hooks as unknown as {
+      matchPolicy: string;
+      admissionReviewVersions: string[];
+    }[]) {
+      expect(h.matchPolicy).to.equal('Equivalent');
+      expect(h.admissionReviewVersions).to.deep.equal(['v1']);
+    }
+  });
+
   it('covers the namespaces/status and namespaces/finalize subresources', () => {
     expect(byName('namespaces.validate.tenantry.io').rules[0]!.resources).to.deep.equal([
       'namespaces',
