@@ -12,9 +12,9 @@ import { expect } from 'chai';
 import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { stringify } from 'yaml';
+import { parse, stringify } from 'yaml';
 import { allModules } from '../../../controller/modules.js';
-import { generatedTemplates } from '../../../scripts/render-chart.js';
+import { documentedValues, generatedTemplates } from '../../../scripts/render-chart.js';
 import { ensureHelm } from '../../harness/binaries.js';
 import { startController, type ControllerProcess } from '../../harness/controller.js';
 import { getPlane } from '../../harness/shared.js';
@@ -119,6 +119,10 @@ interface Secret extends Obj {
 
 const json = <T>(text: string): T => JSON.parse(text) as T;
 
+interface Schema {
+  properties?: Record<string, Schema>;
+}
+
 describe('charts/tenantry', function () {
   let helm: string;
 
@@ -186,6 +190,26 @@ describe('charts/tenantry', function () {
           `${path}: run tsx scripts/render-chart.ts`,
         ).to.equal(content);
       }
+    });
+  });
+
+  describe('values', function () {
+    it('documents every value in values.yaml and types it in values.schema.json', function () {
+      const text = readFileSync(join(CHART, 'values.yaml'), 'utf8');
+      const documented = new Set(documentedValues(text).map((d) => d.path));
+      const schema = JSON.parse(readFileSync(join(CHART, 'values.schema.json'), 'utf8')) as Schema;
+      const walk = (value: unknown, path: string[], node: Schema | undefined): void => {
+        const dotted = path.join('.');
+        expect(node, `${dotted} is not in values.schema.json`).to.not.equal(undefined);
+        const covered = path.some((_, i) => documented.has(path.slice(0, i + 1).join('.')));
+        const isMap = value !== null && typeof value === 'object' && !Array.isArray(value);
+        if (isMap && Object.keys(value).length > 0 && !documented.has(dotted)) {
+          for (const [k, v] of Object.entries(value)) walk(v, [...path, k], node?.properties?.[k]);
+          return;
+        }
+        expect(covered, `${dotted} has no "# --" comment`).to.equal(true);
+      };
+      walk(parse(text), [], schema);
     });
   });
 
