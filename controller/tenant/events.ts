@@ -4,7 +4,7 @@
  */
 import { FIELD_MANAGER_TENANT } from '../../crds/index.js';
 import { toConditionTime } from '../runtime/conditions.js';
-import type { KubeClient } from '../runtime/kube.js';
+import type { ApiClient } from './api.js';
 import type { Logger } from '../runtime/logging.js';
 import type { CachedTenant } from './desired.js';
 import { KINDS } from './kinds.js';
@@ -14,7 +14,7 @@ const EVENT_NAMESPACE = 'default';
 
 /** What {@link recordWarning} needs. */
 export interface WarningInput {
-  readonly client: KubeClient;
+  readonly client: ApiClient;
   readonly log: Logger;
   readonly tenant: CachedTenant;
   readonly reason: string;

@@ -19,7 +19,8 @@ import {
   TENANT_KIND,
 } from '../../crds/index.js';
 import { isStatusEqual } from '../runtime/conditions.js';
-import { apiErrorCode, type KubeClient } from '../runtime/kube.js';
+import { apiErrorCode } from '../runtime/kube.js';
+import type { ApiClient } from './api.js';
 import type { Logger } from '../runtime/logging.js';
 import type { KubeObject } from '../runtime/objects.js';
 import type { Cached, CachedTenant } from './desired.js';
@@ -31,7 +32,7 @@ import { mapLimit } from './writer.js';
 
 /** What {@link finalizeTenant} needs. */
 export interface FinalizeInput {
-  readonly client: KubeClient;
+  readonly client: ApiClient;
   readonly log: Logger;
   readonly tenant: CachedTenant;
   /** Every cached namespace that carries the Tenant's label or references its UID. */

@@ -4,12 +4,14 @@
  */
 import type { ControllerModule, ManagerContext } from '../module.js';
 import { Controller } from '../runtime/controller.js';
+import { limitInFlight } from './api.js';
 import { tenantReconciler } from './reconcile.js';
 import { GLOBAL_KEY, registerTenantInformers, watchTenantSources } from './watches.js';
 
-/** Flag defaults. */
-const DEFAULT_WORKERS = 8;
-const DEFAULT_WRITE_CONCURRENCY = 16;
+/** Flag defaults: enough workers to keep the request pipeline full while some wait on a Tenant's
+ * serial steps (finalizer, status), and one cap on requests in flight across all of them. */
+const DEFAULT_WORKERS = 16;
+const DEFAULT_MAX_IN_FLIGHT = 64;
 
 function numberFlag(ctx: ManagerContext, name: string, fallback: number): number {
   const v = ctx.config.flags[name];
@@ -27,14 +29,15 @@ export function tenantModule(): ControllerModule {
         default: DEFAULT_WORKERS,
         describe: 'Tenants reconciled concurrently',
       },
-      'tenant-write-concurrency': {
+      'tenant-max-in-flight': {
         type: 'number',
-        default: DEFAULT_WRITE_CONCURRENCY,
-        describe: 'API writes in flight per Tenant reconcile',
+        default: DEFAULT_MAX_IN_FLIGHT,
+        describe: 'API requests the Tenant controller has in flight at most, across all workers',
       },
     },
     setup(ctx: ManagerContext): Promise<void> {
       const caches = registerTenantInformers(ctx.informers);
+      const maxInFlight = numberFlag(ctx, 'tenant-max-in-flight', DEFAULT_MAX_IN_FLIGHT);
       // Built once: the same Controller is started and stopped as leadership comes and goes, so
       // its informer handlers are registered only once.
       controller = new Controller({
@@ -43,10 +46,10 @@ export function tenantModule(): ControllerModule {
         metrics: ctx.metrics,
         logger: ctx.log,
         reconcile: tenantReconciler({
-          client: ctx.client,
+          client: limitInFlight(ctx.client, maxInFlight),
           caches,
           log: ctx.log,
-          writeConcurrency: numberFlag(ctx, 'tenant-write-concurrency', DEFAULT_WRITE_CONCURRENCY),
+          writeConcurrency: maxInFlight,
         }),
       });
       watchTenantSources(controller, caches);

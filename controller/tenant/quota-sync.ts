@@ -12,7 +12,8 @@ import {
   PropagatedFrom,
   type TenantResourceQuota,
 } from '../../crds/index.js';
-import { apiErrorCode, type KubeClient } from '../runtime/kube.js';
+import { apiErrorCode } from '../runtime/kube.js';
+import type { ApiClient } from './api.js';
 import type { Logger } from '../runtime/logging.js';
 import type { DeepReadonly, KubeObject } from '../runtime/objects.js';
 import { semanticEqual } from '../runtime/semantic.js';
@@ -48,7 +49,7 @@ export interface QuotaNamespace {
 
 /** Dependencies and inputs of {@link syncTenantQuotas}. */
 export interface QuotaSyncInput {
-  readonly client: KubeClient;
+  readonly client: ApiClient;
   readonly recent: RecentWrites;
   readonly log: Logger;
   readonly tenant: CachedTenant;

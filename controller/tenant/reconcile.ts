@@ -15,7 +15,7 @@
 import { FINALIZER, FIELD_MANAGER_TENANT } from '../../crds/index.js';
 import { getCondition, isStatusEqual } from '../runtime/conditions.js';
 import type { ReconcileContext, Reconciler, Result } from '../runtime/controller.js';
-import type { KubeClient } from '../runtime/kube.js';
+import type { ApiClient } from './api.js';
 import type { Logger } from '../runtime/logging.js';
 import type { KubeObject } from '../runtime/objects.js';
 import { semanticEqual } from '../runtime/semantic.js';
@@ -69,7 +69,7 @@ export const PROBLEM_REQUEUE_MS = 60_000;
 
 /** Options of {@link tenantReconciler}. */
 export interface TenantReconcilerOptions {
-  readonly client: KubeClient;
+  readonly client: ApiClient;
   readonly caches: TenantCaches;
   readonly log: Logger;
   /** @default () => new Date() */

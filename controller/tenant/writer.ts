@@ -9,7 +9,8 @@
  * `Ready=False` say why).
  */
 import { FIELD_MANAGER_TENANT } from '../../crds/index.js';
-import { apiErrorCode, type KubeClient } from '../runtime/kube.js';
+import { apiErrorCode } from '../runtime/kube.js';
+import type { ApiClient } from './api.js';
 import type { KubeObject } from '../runtime/objects.js';
 import {
   childAction,
@@ -88,7 +89,7 @@ export async function mapLimit<T>(
 
 /** Dependencies of the child writer. */
 export interface ChildWriterDeps {
-  readonly client: KubeClient;
+  readonly client: ApiClient;
   readonly recent: RecentWrites;
 }
 

@@ -1,0 +1,538 @@
+// Tenant controller benchmark (docs/benchmarks.md, section "Tenant controller"; performance.md
+// §10 S1–S3). On a fresh local plane:
+//  1. set-up: T Tenants (2 owners, 1 quota, 1 limit range, 2 network policies, 1 extra binding
+//     → 8 children per namespace) and T×5 tenant namespaces, as admin;
+//  2. floor: a bare client (the runtime's KubeClient, no cache, no reads) POSTs the same objects,
+//     under other names in the same namespaces, with as many requests in flight as the controller
+//     may have (--max-in-flight);
+//  3. cold start: the controller (child process, its own identity) converges every Tenant; time
+//     from spawn and from /readyz until every Tenant is Ready, its requests by verb (audit log),
+//     RSS peak and CPU;
+//  4. idle window: writes by the controller (0 expected);
+//  5. restart: writes until every Tenant has been reconciled again (0 expected).
+// The controller runs as shipped (Dockerfile): controller/main.ts bundled by esbuild into one
+// file, run by plain node; `--runtime tsx` runs the sources through tsx as the tests do (tsx alone
+// adds ~100 MiB of RSS).
+// Run: npx tsx bench/tenant.ts [--tenants 1000] [--namespaces 5] [--idle 300] [--workers 4]
+//      [--max-in-flight 64] [--runtime bundle|tsx]
+import { build } from 'esbuild';
+import { createReadStream, mkdtempSync, readFileSync } from 'node:fs';
+import http from 'node:http';
+import { cpus, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { createInterface } from 'node:readline';
+import { parseArgs } from 'node:util';
+import { KubeClient, apiErrorCode } from '../controller/runtime/kube.js';
+import { createInformer } from '../controller/runtime/informer.js';
+import type { KubeObject } from '../controller/runtime/objects.js';
+import { desiredClusterRbac, desiredNamespaceChildren } from '../controller/tenant/desired.js';
+import { KINDS, collectionPath } from '../controller/tenant/kinds.js';
+import { tenantOwnerReference } from '../controller/tenant/membership.js';
+import { mapLimit } from '../controller/tenant/writer.js';
+import { tenantCRD, type Tenant } from '../crds/index.js';
+import { startController } from '../test/harness/controller.js';
+import { ControlPlane, freePort } from '../test/harness/controlplane.js';
+import { startComponent, stopComponent } from '../test/harness/processes.js';
+
+const CONTROLLER_USER = 'system:serviceaccount:tenantry-system:tenantry-controller';
+const TENANTS = '/apis/tenantry.io/v1alpha1/tenants';
+const WRITE_VERBS = new Set(['create', 'update', 'patch', 'delete', 'deletecollection']);
+
+const { values: args } = parseArgs({
+  options: {
+    tenants: { type: 'string', default: '1000' },
+    namespaces: { type: 'string', default: '5' },
+    idle: { type: 'string', default: '300' },
+    workers: { type: 'string', default: '16' },
+    'max-in-flight': { type: 'string', default: '64' },
+    runtime: { type: 'string', default: 'bundle' },
+  },
+});
+const T = Number(args.tenants);
+const N = Number(args.namespaces);
+const IDLE_S = Number(args.idle);
+const WORKERS = Number(args.workers);
+const IN_FLIGHT = Number(args['max-in-flight']);
+const RUNTIME = args.runtime === 'tsx' ? 'tsx' : 'bundle';
+
+function log(line: string): void {
+  process.stderr.write(`[bench] ${line}\n`);
+}
+
+function tenantSpec(name: string): Tenant {
+  return {
+    apiVersion: 'tenantry.io/v1alpha1',
+    kind: 'Tenant',
+    metadata: { name },
+    spec: {
+      owners: [
+        { kind: 'User', name: `${name}-alice` },
+        { kind: 'Group', name: `${name}-ops` },
+      ],
+      resourceQuotas: [{ name: 'objects', hard: { pods: 50, services: 20, 'requests.cpu': '4' } }],
+      limitRanges: [
+        {
+          name: 'defaults',
+          limits: [
+            { type: 'Container', default: { cpu: '500m' }, defaultRequest: { cpu: '100m' } },
+          ],
+        },
+      ],
+      networkPolicies: [
+        {
+          name: 'same-tenant',
+          spec: {
+            podSelector: {},
+            ingress: [
+              { from: [{ namespaceSelector: { matchLabels: { 'tenantry.io/tenant': name } } }] },
+            ],
+          },
+        },
+        {
+          name: 'dns-egress',
+          spec: {
+            podSelector: {},
+            policyTypes: ['Egress'],
+            egress: [{ ports: [{ port: 53, protocol: 'UDP' }] }],
+          },
+        },
+      ],
+      additionalRoleBindings: [
+        {
+          name: 'auditors',
+          clusterRoleName: 'view',
+          subjects: [{ kind: 'Group', name: 'auditors' }],
+        },
+      ],
+    },
+  };
+}
+
+async function ignoreConflict(p: Promise<unknown>): Promise<void> {
+  try {
+    await p;
+  } catch (err) {
+    if (apiErrorCode(err) !== 409) throw err;
+  }
+}
+
+async function installCRD(admin: KubeClient): Promise<void> {
+  await admin.request({
+    method: 'PATCH',
+    path: `/apis/apiextensions.k8s.io/v1/customresourcedefinitions/${tenantCRD.metadata.name}`,
+    query: { fieldManager: 'bench', force: true },
+    contentType: 'application/apply-patch+yaml',
+    body: tenantCRD,
+  });
+  for (;;) {
+    const ok = await admin
+      .request<{ resources: { name: string }[] }>({
+        method: 'GET',
+        path: '/apis/tenantry.io/v1alpha1',
+      })
+      .then((r) => r.resources.some((x) => x.name === 'tenants'))
+      .catch(() => false);
+    if (ok) return;
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
+
+/** Creates the Tenants and their namespaces; returns the stored Tenants. */
+async function setUp(admin: KubeClient): Promise<(Tenant & KubeObject)[]> {
+  const names = Array.from({ length: T }, (_, i) => `t${String(i).padStart(4, '0')}`);
+  const stored: (Tenant & KubeObject)[] = [];
+  await mapLimit(names, 32, async (name) => {
+    const t = tenantSpec(name);
+    stored.push(
+      await admin.request<Tenant & KubeObject>({ method: 'POST', path: TENANTS, body: t }),
+    );
+  });
+  const namespaces = stored.flatMap((t) =>
+    Array.from({ length: N }, (_, i) => ({ t, ns: `${t.metadata.name}-${i}` })),
+  );
+  await mapLimit(namespaces, 32, async ({ t, ns }) => {
+    await admin.request({
+      method: 'POST',
+      path: '/api/v1/namespaces',
+      body: {
+        metadata: {
+          name: ns,
+          labels: { 'tenantry.io/tenant': t.metadata.name ?? '' },
+          ownerReferences: [
+            tenantOwnerReference({
+              metadata: { name: t.metadata.name ?? '', uid: t.metadata.uid ?? '' },
+            }),
+          ],
+        },
+      },
+    });
+  });
+  return stored.sort((a, b) => ((a.metadata.name ?? '') < (b.metadata.name ?? '') ? -1 : 1));
+}
+
+/**
+ * The objects the controller will write, renamed `<prefix>-…` and labelled `bench=<prefix>` for
+ * the bare client.
+ */
+function floorObjects(tenants: readonly (Tenant & KubeObject)[], prefix: string): KubeObject[] {
+  const out: KubeObject[] = [];
+  for (const t of tenants) {
+    const children = [
+      ...Array.from({ length: N }, (_, i) =>
+        desiredNamespaceChildren(t, `${t.metadata.name}-${i}`),
+      ).flat(),
+      ...desiredClusterRbac(t),
+    ];
+    for (const c of children) {
+      const o = structuredClone(c.object);
+      const meta = o.metadata ?? {};
+      meta.name =
+        meta.name?.includes(':') === true
+          ? `${prefix}:${meta.name}`
+          : `${prefix}-${meta.name ?? ''}`;
+      // Same objects, owner reference included (the garbage collector tracks it); other labels,
+      // so the controller's label-selected caches never see them.
+      meta.labels = { bench: prefix };
+      out.push(o);
+    }
+  }
+  return out;
+}
+
+async function floor(
+  admin: KubeClient,
+  objects: readonly KubeObject[],
+): Promise<{ ms: number; cpuS: number }> {
+  const started = performance.now();
+  const cpu = process.cpuUsage();
+  await mapLimit(objects, IN_FLIGHT, async (o) => {
+    const info = Object.values(KINDS).find((k) => k.kind === o.kind);
+    if (info === undefined) throw new Error(`unknown kind ${o.kind ?? ''}`);
+    await admin.request({
+      method: 'POST',
+      path: collectionPath(info, o.metadata?.namespace),
+      query: { fieldManager: 'bench-floor' },
+      body: o,
+    });
+  });
+  const used = process.cpuUsage(cpu);
+  return { ms: performance.now() - started, cpuS: (used.user + used.system) / 1e6 };
+}
+
+async function bindController(admin: KubeClient): Promise<void> {
+  await ignoreConflict(
+    admin.request({
+      method: 'POST',
+      path: '/apis/rbac.authorization.k8s.io/v1/clusterrolebindings',
+      body: {
+        metadata: { name: 'bench-tenantry-controller' },
+        roleRef: {
+          apiGroup: 'rbac.authorization.k8s.io',
+          kind: 'ClusterRole',
+          name: 'cluster-admin',
+        },
+        subjects: [{ kind: 'User', name: CONTROLLER_USER, apiGroup: 'rbac.authorization.k8s.io' }],
+      },
+    }),
+  );
+}
+
+/** Resolves when every Tenant is Ready with all its namespaces, watching through an informer. */
+function allReady(admin: KubeClient): { done: Promise<number>; stop: () => Promise<void> } {
+  const informer = createInformer<Tenant & KubeObject>(admin, { path: TENANTS });
+  const ready = new Set<string>();
+  let resolve: (ms: number) => void = () => undefined;
+  const done = new Promise<number>((r) => (resolve = r));
+  informer.addEventHandler({
+    onChange: (t) => {
+      const ok =
+        t.status?.conditions?.find((c) => c.type === 'Ready')?.status === 'True' &&
+        t.status.size === N &&
+        t.status.observedGeneration === t.metadata.generation;
+      if (ok) ready.add(t.metadata.name ?? '');
+      if (ready.size === T) resolve(performance.now());
+    },
+  });
+  informer.start();
+  return { done, stop: () => informer.stop() };
+}
+
+interface ProcessSample {
+  rssMiB: number;
+  cpuS: number;
+}
+
+function sampleProcess(pid: number): ProcessSample {
+  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+  const rssKiB = Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0);
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.split(' ') ?? [];
+  const ticks = Number(stat[11] ?? 0) + Number(stat[12] ?? 0);
+  return { rssMiB: rssKiB / 1024, cpuS: ticks / 100 };
+}
+
+/** Samples RSS every 500 ms until stopped; returns the peak. */
+function rssSampler(pid: number): { stop: () => ProcessSample & { peakMiB: number } } {
+  let peak = 0;
+  const timer = setInterval(() => {
+    try {
+      peak = Math.max(peak, sampleProcess(pid).rssMiB);
+    } catch {
+      // the process is gone
+    }
+  }, 500);
+  return {
+    stop: () => {
+      clearInterval(timer);
+      const last = sampleProcess(pid);
+      return { ...last, peakMiB: Math.max(peak, last.rssMiB) };
+    },
+  };
+}
+
+/** The controller's audit events (leases excluded) at or after `since` (epoch ms), by "verb resource". */
+async function controllerRequests(
+  auditLog: string,
+  since: number,
+  until = Infinity,
+): Promise<Record<string, number>> {
+  const out: Record<string, number> = {};
+  const lines = createInterface({ input: createReadStream(auditLog) });
+  for await (const line of lines) {
+    if (!line.includes(CONTROLLER_USER)) continue;
+    const e = JSON.parse(line) as {
+      verb: string;
+      user: { username: string };
+      objectRef?: { resource?: string; subresource?: string };
+      stageTimestamp: string;
+    };
+    const at = Date.parse(e.stageTimestamp);
+    if (e.user.username !== CONTROLLER_USER || at < since || at > until) continue;
+    const resource = e.objectRef?.resource ?? 'nonresource';
+    if (resource === 'leases') continue;
+    const key = `${e.verb} ${resource}${e.objectRef?.subresource !== undefined ? `/${e.objectRef.subresource}` : ''}`;
+    out[key] = (out[key] ?? 0) + 1;
+  }
+  return out;
+}
+
+function writesOf(requests: Record<string, number>): number {
+  return Object.entries(requests)
+    .filter(([k]) => WRITE_VERBS.has(k.split(' ')[0] ?? ''))
+    .reduce((s, [, n]) => s + n, 0);
+}
+
+/** The controller process, however it runs. */
+interface Proc {
+  readonly pid: number;
+  metrics(): Promise<string>;
+  waitReady(timeoutMs: number): Promise<void>;
+  stop(): Promise<void>;
+}
+
+function httpGet(port: number, path: string): Promise<{ status: number; body: string }> {
+  return new Promise((resolve, reject) => {
+    http
+      .get({ host: '127.0.0.1', port, path, timeout: 5000 }, (res) => {
+        let body = '';
+        res.on('data', (d: Buffer) => (body += d.toString()));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
+      })
+      .on('error', reject);
+  });
+}
+
+/** Bundles controller/main.ts as the Dockerfile does; returns the file. */
+async function bundleController(): Promise<string> {
+  const outdir = mkdtempSync(join(tmpdir(), 'tenantry-bench-'));
+  await build({
+    entryPoints: { controller: 'controller/main.ts' },
+    outdir,
+    outExtension: { '.js': '.mjs' },
+    bundle: true,
+    platform: 'node',
+    format: 'esm',
+    target: 'node20',
+    logLevel: 'warning',
+    banner: {
+      js: "import { createRequire as __tenantryRequire } from 'node:module'; const require = __tenantryRequire(import.meta.url);",
+    },
+  });
+  return join(outdir, 'controller.mjs');
+}
+
+async function spawnController(
+  plane: ControlPlane,
+  kubeconfig: string,
+  bundle: string | undefined,
+): Promise<Proc> {
+  const flags = [
+    '--controllers=tenant',
+    `--tenant-workers=${WORKERS}`,
+    `--tenant-max-in-flight=${IN_FLIGHT}`,
+    '--log-level=warn',
+  ];
+  if (bundle === undefined) {
+    const c = await startController(plane, {
+      namespace: 'tenantry-system',
+      kubeconfigPath: kubeconfig,
+      args: flags,
+    });
+    return c;
+  }
+  await ignoreConflict(
+    new KubeClient(plane.kubeConfig()).request({
+      method: 'POST',
+      path: '/api/v1/namespaces',
+      body: { metadata: { name: 'tenantry-system' } },
+    }),
+  );
+  const [httpPort, metricsPort] = [await freePort(), await freePort()];
+  const logFile = join(mkdtempSync(join(tmpdir(), 'tenantry-bench-log-')), 'controller.log');
+  const c = startComponent(
+    'tenantry-controller',
+    process.execPath,
+    [
+      bundle,
+      `--kubeconfig=${kubeconfig}`,
+      '--namespace=tenantry-system',
+      `--http-addr=127.0.0.1:${httpPort}`,
+      `--metrics-addr=127.0.0.1:${metricsPort}`,
+      '--lease-duration=3',
+      '--renew-deadline=2',
+      '--retry-period=0.5',
+      ...flags,
+    ],
+    logFile,
+  );
+  return {
+    pid: c.child.pid ?? 0,
+    metrics: async () => (await httpGet(metricsPort, '/metrics')).body,
+    waitReady: async (timeoutMs) => {
+      const deadline = Date.now() + timeoutMs;
+      while (Date.now() < deadline) {
+        const r = await httpGet(httpPort, '/readyz').catch(() => undefined);
+        if (r?.status === 200) return;
+        await new Promise((res) => setTimeout(res, 200));
+      }
+      throw new Error(`controller not ready after ${timeoutMs} ms (log: ${logFile})`);
+    },
+    stop: () => stopComponent(c, 15_000),
+  };
+}
+
+async function reconciledAll(c: Proc, atLeast: number): Promise<void> {
+  for (;;) {
+    const m = await c.metrics().catch(() => '');
+    const total = [
+      ...m.matchAll(
+        /controller_runtime_reconcile_total\{controller="tenant",result="[a-z_]+"\} (\d+)/g,
+      ),
+    ].reduce((s, x) => s + Number(x[1]), 0);
+    const depth = Number(
+      /workqueue_depth\{controller="tenant",name="tenant"\} (\d+)/.exec(m)?.[1] ?? 1,
+    );
+    if (total >= atLeast && depth === 0) return;
+    await new Promise((r) => setTimeout(r, 500));
+  }
+}
+
+async function main(): Promise<void> {
+  log(
+    `tenants=${T} namespaces/tenant=${N} workers=${WORKERS} max-in-flight=${IN_FLIGHT} idle=${IDLE_S}s`,
+  );
+  const plane = await ControlPlane.start({ log });
+  const admin = new KubeClient(plane.kubeConfig());
+  let controller: Proc | undefined;
+  const bundle = RUNTIME === 'bundle' ? await bundleController() : undefined;
+  try {
+    await installCRD(admin);
+    const identity = plane.makeUser(CONTROLLER_USER, ['system:serviceaccounts']);
+    await bindController(admin);
+    let t = performance.now();
+    const tenants = await setUp(admin);
+    log(
+      `set-up: ${T} Tenants and ${T * N} namespaces in ${((performance.now() - t) / 1000).toFixed(1)} s`,
+    );
+
+    const objects = floorObjects(tenants, 'floor');
+    const before = await floor(admin, objects);
+    log(`floor (before): ${objects.length} objects in ${(before.ms / 1000).toFixed(1)} s`);
+
+    const watcher = allReady(admin);
+    const spawnAt = Date.now();
+    t = performance.now();
+    controller = await spawnController(plane, identity.kubeconfigPath, bundle);
+    const rss = rssSampler(controller.pid);
+    await controller.waitReady(600_000);
+    const readyAt = performance.now();
+    const convergedAt = await watcher.done;
+    const convergedEpoch = Date.now();
+    const proc = rss.stop();
+    await watcher.stop();
+    const coldMs = convergedAt - t;
+    const fromReadyMs = convergedAt - readyAt;
+    log(
+      `cold start: converged in ${(coldMs / 1000).toFixed(1)} s from spawn, ${(fromReadyMs / 1000).toFixed(1)} s from /readyz`,
+    );
+    const coldRequests = await controllerRequests(plane.auditLogPath, spawnAt, convergedEpoch);
+    // The floor again, right after: the machine's load drifts, so the ratio uses the mean of both.
+    const after = await floor(admin, floorObjects(tenants, 'floor2'));
+    log(`floor (after): ${(after.ms / 1000).toFixed(1)} s`);
+    const floorMs = (before.ms + after.ms) / 2;
+
+    // Steady state (let trailing events drain first).
+    await new Promise((r) => setTimeout(r, 5000));
+    const idleFrom = Date.now();
+    const idleRss = rssSampler(controller.pid);
+    await new Promise((r) => setTimeout(r, IDLE_S * 1000));
+    const idleProc = idleRss.stop();
+    const idleRequests = await controllerRequests(plane.auditLogPath, idleFrom);
+
+    await controller.stop();
+    const restartFrom = Date.now();
+    t = performance.now();
+    controller = await spawnController(plane, identity.kubeconfigPath, bundle);
+    const restartRss = rssSampler(controller.pid);
+    await controller.waitReady(600_000);
+    await reconciledAll(controller, T);
+    const caughtUpMs = performance.now() - t;
+    const restartProc = restartRss.stop();
+    await new Promise((r) => setTimeout(r, 2000));
+    const restartRequests = await controllerRequests(plane.auditLogPath, restartFrom);
+
+    const result = {
+      machine: `${cpus().length} × ${cpus()[0]?.model ?? '?'}, Node ${process.version}`,
+      runtime: RUNTIME,
+      tenants: T,
+      namespaces: T * N,
+      objects: objects.length,
+      inFlight: IN_FLIGHT,
+      floorBeforeS: +(before.ms / 1000).toFixed(1),
+      floorAfterS: +(after.ms / 1000).toFixed(1),
+      floorClientCpuS: +((before.cpuS + after.cpuS) / 2).toFixed(2),
+      coldFromSpawnS: +(coldMs / 1000).toFixed(1),
+      coldFromReadyS: +(fromReadyMs / 1000).toFixed(1),
+      ratioFromSpawn: +(coldMs / floorMs).toFixed(2),
+      ratioFromReady: +(fromReadyMs / floorMs).toFixed(2),
+      coldRequests,
+      coldWrites: writesOf(coldRequests),
+      controllerPeakRssMiB: Math.round(proc.peakMiB),
+      controllerCpuS: proc.cpuS,
+      idleS: IDLE_S,
+      idleRequests,
+      idleWrites: writesOf(idleRequests),
+      idleRssMiB: Math.round(idleProc.rssMiB),
+      restartCaughtUpS: +(caughtUpMs / 1000).toFixed(1),
+      restartRequests,
+      restartWrites: writesOf(restartRequests),
+      restartPeakRssMiB: Math.round(restartProc.peakMiB),
+    };
+    process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
+  } finally {
+    await controller?.stop().catch(() => undefined);
+    await plane.stop();
+  }
+}
+
+await main();
