@@ -9,6 +9,9 @@
 import { build } from 'esbuild';
 import { existsSync, rmSync } from 'node:fs';
 
+// `node scripts/bundle.mjs [outdir]`: dist/ by default; tests bundle into a temporary directory.
+const outdir = process.argv[2] ?? 'dist';
+
 const entryPoints = Object.fromEntries(
   [
     ['kubectl-seal', 'plugin/seal/main.ts'],
@@ -17,11 +20,16 @@ const entryPoints = Object.fromEntries(
 );
 
 // Chunk names carry content hashes: drop the previous build's chunks so dist/ holds one set.
-rmSync('dist/chunks', { recursive: true, force: true });
+rmSync(`${outdir}/chunks`, { recursive: true, force: true });
+
+const banner = {
+  // CJS dependencies (node-forge, js-yaml inside client-node) call require(); give ESM a require.
+  js: "import { createRequire as __tenantryRequire } from 'node:module'; const require = __tenantryRequire(import.meta.url);",
+};
 
 await build({
   entryPoints,
-  outdir: 'dist',
+  outdir,
   outExtension: { '.js': '.mjs' },
   chunkNames: 'chunks/[name]-[hash]',
   bundle: true,
@@ -33,8 +41,24 @@ await build({
   keepNames: true,
   sourcemap: false,
   logLevel: 'warning',
-  // CJS dependencies (node-forge, js-yaml inside client-node) call require(); give ESM a require.
-  banner: {
-    js: "import { createRequire as __tenantryRequire } from 'node:module'; const require = __tenantryRequire(import.meta.url);",
-  },
+  banner,
+});
+
+// The controller, for the container image (Dockerfile): one self-contained file with every
+// dependency inlined, so the image needs no node_modules. No splitting: a long-running process
+// loads all of it anyway.
+await build({
+  entryPoints: { controller: 'controller/main.ts' },
+  outdir,
+  outExtension: { '.js': '.mjs' },
+  bundle: true,
+  splitting: false,
+  platform: 'node',
+  format: 'esm',
+  target: 'node20',
+  minify: false,
+  keepNames: true,
+  sourcemap: false,
+  logLevel: 'warning',
+  banner,
 });

@@ -9,13 +9,16 @@
  * helm is built once from the Go module proxy (test/harness/binaries.ts `ensureHelm`).
  */
 import { expect } from 'chai';
-import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parse, stringify } from 'yaml';
 import { allModules } from '../../../controller/modules.js';
 import { documentedValues, generatedTemplates } from '../../../scripts/render-chart.js';
 import { ensureHelm } from '../../harness/binaries.js';
+import { freePort } from '../../harness/controlplane.js';
+import { installCRDs } from '../../harness/crds.js';
 import { startController, type ControllerProcess } from '../../harness/controller.js';
 import { getPlane } from '../../harness/shared.js';
 import { eventually, uniqueName } from '../../helpers/names.js';
@@ -394,6 +397,97 @@ describe('charts/tenantry', function () {
         .spec.matchConditions.map((c) => c.expression)
         .join(' ');
       expect(names).to.include('"system:masters","platform-admins"');
+    });
+  });
+
+  describe('the controller image', function () {
+    it("is a multi-stage build that runs the bundled controller as the chart's non-root user", function () {
+      const lines = readFileSync(join(ROOT, 'Dockerfile'), 'utf8')
+        .split('\n')
+        .filter((l) => l.trim() !== '' && !l.startsWith('#'));
+      const froms = lines.filter((l) => l.startsWith('FROM '));
+      expect(froms).to.have.length(2);
+      expect(froms[0]).to.match(/^FROM node:\$\{NODE_VERSION\}-slim AS build$/);
+      expect(froms[1]).to.match(
+        /^FROM gcr\.io\/distroless\/nodejs\$\{NODE_VERSION\}-debian12:nonroot/,
+      );
+      const runtime = lines.slice(lines.indexOf(froms[1] ?? ''));
+      expect(lines).to.include('RUN npm ci --ignore-scripts --no-audit --no-fund');
+      expect(runtime).to.include('COPY --from=build /src/dist/controller.mjs /app/controller.mjs');
+      expect(runtime).to.include('ENTRYPOINT ["/nodejs/bin/node", "/app/controller.mjs"]');
+      const user = runtime.find((l) => l.startsWith('USER '));
+      const values = parse(readFileSync(join(CHART, 'values.yaml'), 'utf8')) as {
+        podSecurityContext: { runAsUser: number; runAsGroup: number };
+      };
+      expect(user).to.equal(
+        `USER ${values.podSecurityContext.runAsUser}:${values.podSecurityContext.runAsGroup}`,
+      );
+      const ignored = readFileSync(join(ROOT, '.dockerignore'), 'utf8').split('\n');
+      expect(ignored).to.include.members(['.git', 'node_modules', 'dist']);
+    });
+
+    it('runs from the bundle alone, without node_modules, against a real API server', async function () {
+      this.timeout(180_000);
+      const out = mkdtempSync(join(tmpdir(), 'tenantry-bundle-'));
+      await runOk(process.execPath, [join(ROOT, 'scripts', 'bundle.mjs'), out], {
+        timeoutMs: 170_000,
+      });
+      const ns = uniqueName('image');
+      const plane = getPlane();
+      await installCRDs(plane.kubeConfig(), plane.plane);
+      await runOk(plane.plane.binaries.kubectl, [
+        '--kubeconfig',
+        plane.kubeconfigPath,
+        'create',
+        'namespace',
+        ns,
+      ]);
+      const port = await freePort();
+      // What the image runs, from a directory with no node_modules anywhere above it.
+      const child = spawn(
+        process.execPath,
+        [
+          join(out, 'controller.mjs'),
+          `--kubeconfig=${plane.kubeconfigPath}`,
+          `--namespace=${ns}`,
+          `--http-addr=127.0.0.1:${port}`,
+          '--metrics-addr=127.0.0.1:0',
+          '--webhook-addr=127.0.0.1:0',
+          '--manage-admission-config=false',
+          `--lease-name=${ns}`,
+        ],
+        { cwd: out, stdio: ['ignore', 'pipe', 'pipe'] },
+      );
+      let log = '';
+      child.stdout.on('data', (d: Buffer) => (log += d.toString()));
+      child.stderr.on('data', (d: Buffer) => (log += d.toString()));
+      const exited = new Promise<number | null>((r) => child.on('exit', (code) => r(code)));
+      try {
+        await eventually(
+          'the bundled controller to be ready',
+          async () => {
+            const r = await fetch(`http://127.0.0.1:${port}/readyz`);
+            return r.status === 200 ? true : undefined;
+          },
+          60_000,
+        ).catch((err: unknown) => {
+          throw new Error(`${(err as Error).message}\n${log}`);
+        });
+        expect(log).to.include('Informers synced');
+      } finally {
+        child.kill('SIGTERM');
+        const code = await exited;
+        await runOk(plane.plane.binaries.kubectl, [
+          '--kubeconfig',
+          plane.kubeconfigPath,
+          'delete',
+          'namespace',
+          ns,
+          '--wait=false',
+        ]);
+        rmSync(out, { recursive: true, force: true });
+        expect(code, log).to.equal(0);
+      }
     });
   });
 
