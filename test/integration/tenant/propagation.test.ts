@@ -186,6 +186,38 @@ describe('Tenant controller: propagation', () => {
           : undefined;
       });
     }
+
+    // Cordoning labels every namespace (admission's cordon policy keys on it); uncordoning
+    // removes the label again.
+    await patchTenantSpec(name, { cordoned: true });
+    const cordonedLabel = async (value: string | undefined): Promise<true | undefined> => {
+      for (const n of [ns1, ns2]) {
+        const nsObj = await get<KubeObject>(`/api/v1/namespaces/${n}`);
+        if (nsObj?.metadata?.labels?.['tenantry.io/cordoned'] !== value) return undefined;
+      }
+      return true;
+    };
+    await eventually('the cordon label', () => cordonedLabel('true'));
+    await eventually('state Cordoned', async () =>
+      (await getTenant(name))?.status?.state === 'Cordoned' ? true : undefined,
+    );
+    await patchTenantSpec(name, { cordoned: false });
+    await eventually('the cordon label to go', () => cordonedLabel(undefined));
+
+    // A forced label an admin removes comes back.
+    await admin().request({
+      method: 'PATCH',
+      path: `/api/v1/namespaces/${ns1}`,
+      contentType: 'application/merge-patch+json',
+      body: { metadata: { labels: { 'example.com/cost-center': null } } },
+    });
+    await eventually('the forced label to be restored', async () =>
+      (await get<KubeObject>(`/api/v1/namespaces/${ns1}`))?.metadata?.labels?.[
+        'example.com/cost-center'
+      ] === 'cc-43'
+        ? true
+        : undefined,
+    );
   });
 
   it('restores a propagated NetworkPolicy an owner deletes, and a RoleBinding an admin edits', async () => {

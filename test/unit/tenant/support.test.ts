@@ -1,4 +1,5 @@
 import { expect } from 'chai';
+import { limitInFlight } from '../../../controller/tenant/api.js';
 import { detachPatch } from '../../../controller/tenant/finalize.js';
 import {
   formatQuantity,
@@ -119,5 +120,30 @@ describe('detaching a namespace', () => {
 
   it('has nothing to do for a namespace already detached', () => {
     expect(detachPatch(namespace('acme-dev'), acme)).to.equal(undefined);
+  });
+});
+
+describe('the in-flight limiter', () => {
+  it('never has more than the cap outstanding and serves waiters in order', async () => {
+    let inFlight = 0;
+    let peak = 0;
+    const order: number[] = [];
+    const slow = {
+      async request<T>(req: { path: string }): Promise<T> {
+        inFlight++;
+        peak = Math.max(peak, inFlight);
+        await new Promise((r) => setTimeout(r, 2));
+        inFlight--;
+        order.push(Number(req.path));
+        return undefined as T;
+      },
+    };
+    const limited = limitInFlight(slow, 3);
+    await Promise.all(
+      Array.from({ length: 12 }, (_, i) => limited.request({ method: 'GET', path: String(i) })),
+    );
+    expect(peak).to.equal(3);
+    expect(order.slice(0, 3).sort()).to.deep.equal([0, 1, 2]);
+    expect(order).to.have.length(12);
   });
 });
