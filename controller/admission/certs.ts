@@ -14,7 +14,7 @@
  * 3. the serving certificate is also re-issued when a third of its lifetime is left or its SANs
  *    do not cover the webhook's names; expired CAs leave the bundle.
  */
-import { X509Certificate, generateKeyPair, randomBytes } from 'node:crypto';
+import { X509Certificate, generateKeyPair, randomBytes, sign } from 'node:crypto';
 import { promisify } from 'node:util';
 import forge from 'node-forge';
 
@@ -86,6 +86,25 @@ function baseCert(publicPem: string, now: Date, days: number): forge.pki.Certifi
   return cert;
 }
 
+/**
+ * Signs `cert` (SHA-256 with RSA) with Node's native crypto instead of forge's pure-JS RSA, which
+ * blocks the event loop for hundreds of milliseconds per signature on a busy machine — long enough
+ * to delay lease renewals and hand-overs. forge only assembles the TBSCertificate and the PEM.
+ */
+function signWithNode(cert: forge.pki.Certificate, privateKeyPem: string): void {
+  const oid = forge.pki.oids['sha256WithRSAEncryption'] ?? '1.2.840.113549.1.1.11';
+  cert.signatureOid = oid;
+  cert.siginfo.algorithmOid = oid;
+  // Exported by forge but missing from its type definitions.
+  const pki = forge.pki as unknown as {
+    getTBSCertificate(c: forge.pki.Certificate): forge.asn1.Asn1;
+  };
+  const tbs = pki.getTBSCertificate(cert);
+  (cert as unknown as { tbsCertificate: forge.asn1.Asn1 }).tbsCertificate = tbs;
+  const der = Buffer.from(forge.asn1.toDer(tbs).getBytes(), 'binary');
+  cert.signature = sign('sha256', der, privateKeyPem).toString('binary');
+}
+
 /** Generates a self-signed CA. */
 export async function generateCA(
   now: Date,
@@ -103,7 +122,7 @@ export async function generateCA(
     { name: 'keyUsage', keyCertSign: true, cRLSign: true, digitalSignature: true, critical: true },
     { name: 'subjectKeyIdentifier' },
   ]);
-  cert.sign(forge.pki.privateKeyFromPem(keys.privatePem), forge.md.sha256.create());
+  signWithNode(cert, keys.privatePem);
   return { certPem: forge.pki.certificateToPem(cert), keyPem: keys.privatePem };
 }
 
@@ -131,7 +150,7 @@ export async function issueServingCert(
       ],
     },
   ]);
-  cert.sign(forge.pki.privateKeyFromPem(ca.keyPem), forge.md.sha256.create());
+  signWithNode(cert, ca.keyPem);
   return { certPem: forge.pki.certificateToPem(cert), keyPem: keys.privatePem };
 }
 
