@@ -72,6 +72,10 @@ Flags of the controller modules (admission: webhook listener and the names of th
 caBundle it keeps current).
 */}}
 {{- define "tenantry.moduleArgs" -}}
+{{- if and (not .Values.webhook.enabled) (not .Values.controllers) }}
+# Without webhooks the admission module has nothing to serve.
+- --controllers=tenant,sealedsecret
+{{- end }}
 {{- if .Values.webhook.enabled }}
 - --webhook-addr=:{{ .Values.webhook.port }}
 - --webhook-service={{ include "tenantry.serviceName" . }}
