@@ -10,11 +10,12 @@ import { CoreV1Api, KubeConfig, RbacAuthorizationV1Api } from '@kubernetes/clien
 import { mkdtempSync, mkdirSync, readFileSync, rmSync, writeFileSync, existsSync } from 'node:fs';
 import https from 'node:https';
 import http from 'node:http';
-import { connect, createServer, type Server } from 'node:net';
-import { networkInterfaces, tmpdir } from 'node:os';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
 import { ensureBinaries, type Binaries } from './binaries.js';
+import { TestHost } from './netns.js';
 import {
   createCA,
   serviceAccountKeys,
@@ -23,6 +24,7 @@ import {
 } from './pki.js';
 import {
   logTail,
+  onExit,
   startComponent,
   startWatchdog,
   stopComponent,
@@ -122,8 +124,8 @@ export class ControlPlane {
   readonly kubeconfigPath: string;
   readonly auditLogPath: string;
   private readonly components: Component[] = [];
-  /** TCP forwarders of {@link ControlPlane.exposeLocalService}, closed on stop. */
-  private readonly forwarders: Server[] = [];
+  /** The network namespace behind {@link ControlPlane.exposeLocalService}, created on first use. */
+  private testHost: TestHost | undefined;
   private watchdog?: ReturnType<typeof startWatchdog>;
   private stopped = false;
   private userCount = 0;
@@ -444,9 +446,9 @@ export class ControlPlane {
    * pointing at it (the service proxy only accepts endpoint addresses that reference a Pod
    * with that IP).
    *
-   * Endpoints may not use loopback addresses (validation rejects them, and the proxy refuses to
-   * dial them), so a TCP forwarder on this machine's first non-loopback IPv4 address relays to
-   * 127.0.0.1:`port`; it is closed by {@link ControlPlane.stop}.
+   * Endpoints may not use loopback addresses (validation rejects them), so the port is published
+   * at the address of a test host of our own (a network namespace, see netns.ts) and relayed to
+   * 127.0.0.1:`port`; {@link ControlPlane.stop} removes it. Needs root and iproute2.
    */
   async exposeLocalService(opts: {
     namespace: string;
@@ -508,26 +510,19 @@ export class ControlPlane {
     }
   }
 
-  /** Relays a non-loopback address of this machine to 127.0.0.1:`port`. */
+  /** Publishes 127.0.0.1:`port` on the plane's test host (a network namespace of our own). */
   private async forward(port: number): Promise<{ ip: string; port: number }> {
-    const ip = Object.values(networkInterfaces())
-      .flat()
-      .find((a) => a !== undefined && a.family === 'IPv4' && !a.internal)?.address;
-    if (ip === undefined) throw new Error('exposeLocalService needs a non-loopback IPv4 address');
-    const server = createServer((client) => {
-      const upstream = connect(port, '127.0.0.1');
-      client.pipe(upstream).pipe(client);
-      client.on('error', () => upstream.destroy());
-      upstream.on('error', () => client.destroy());
-    });
-    server.unref();
-    await new Promise<void>((resolve, reject) => {
-      server.once('error', reject);
-      server.listen(0, ip, resolve);
-    });
-    this.forwarders.push(server);
-    const address = server.address();
-    return { ip, port: typeof address === 'object' && address ? address.port : 0 };
+    if (this.testHost === undefined) {
+      this.testHost = TestHost.create(this.dir);
+      onExit(() => this.testHost?.destroy());
+    }
+    const published = await this.testHost.forward(port);
+    // If this process is SIGKILLed, the watchdog reads this file to remove the namespace.
+    writeFileSync(
+      join(this.dir, 'cleanup.json'),
+      JSON.stringify({ pgids: this.testHost.relayGroups(), netns: [this.testHost.name] }),
+    );
+    return { ip: this.testHost.address, port: published };
   }
 
   /** The pids of etcd, kube-apiserver and kube-controller-manager (each leads its process group). */
@@ -549,7 +544,7 @@ export class ControlPlane {
   async stop(): Promise<void> {
     if (this.stopped) return;
     this.stopped = true;
-    for (const f of this.forwarders.splice(0)) f.close();
+    this.testHost?.destroy();
     for (const c of [...this.components].reverse()) await stopComponent(c);
     this.watchdog?.kill('SIGTERM');
     if (!this.options.keepDir) rmSync(this.dir, { recursive: true, force: true });

@@ -26,10 +26,25 @@ function killGroup(child: ChildProcess, signal: NodeJS.Signals): void {
   }
 }
 
+const exitCleanups: (() => void)[] = [];
+
+/** Registers a synchronous cleanup that runs with {@link killAllNow} (exit, signals). */
+export function onExit(cleanup: () => void): void {
+  installExitHooks();
+  exitCleanups.push(cleanup);
+}
+
 /** Synchronous last resort: kill every registered group. Safe to call more than once. */
 export function killAllNow(): void {
   for (const child of live) killGroup(child, 'SIGKILL');
   live.clear();
+  for (const cleanup of exitCleanups.splice(0)) {
+    try {
+      cleanup();
+    } catch {
+      // best effort at exit
+    }
+  }
 }
 
 function installExitHooks(): void {

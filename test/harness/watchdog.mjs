@@ -1,7 +1,9 @@
 // Kills the control-plane process groups when the process that started them dies without
 // cleaning up (SIGKILL, a crash, a killed CI step), so no etcd or kube-apiserver outlives a run.
 // Usage: node watchdog.mjs <ownerPid> <dirToRemove> <pgid>...
-import { rmSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { readFileSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
 
 const [ownerArg, dir, ...groups] = process.argv.slice(2);
 const owner = Number(ownerArg);
@@ -15,10 +17,27 @@ function alive(pid) {
   }
 }
 
+// Extra things to clean up that appeared after the watchdog started (netns.ts writes them).
+function extras() {
+  try {
+    return JSON.parse(readFileSync(join(dir, 'cleanup.json'), 'utf8'));
+  } catch {
+    return { pgids: [], netns: [] };
+  }
+}
+
 function killAll() {
-  for (const g of groups) {
+  const extra = dir ? extras() : { pgids: [], netns: [] };
+  for (const g of [...groups, ...extra.pgids]) {
     try {
       process.kill(-Number(g), 'SIGKILL');
+    } catch {
+      // already gone
+    }
+  }
+  for (const name of extra.netns) {
+    try {
+      execFileSync('ip', ['netns', 'del', name], { stdio: 'ignore' });
     } catch {
       // already gone
     }

@@ -4,6 +4,9 @@
  * kube-apiserver and kube-controller-manager.
  */
 import { CoreV1Api, RbacAuthorizationV1Api, type ApiException } from '@kubernetes/client-node';
+import { createServer } from 'node:http';
+import https from 'node:https';
+import type { AddressInfo } from 'node:net';
 import { expect } from 'chai';
 import { getPlane } from '../../harness/shared.js';
 import { eventually, statusOf, uniqueName } from '../../helpers/names.js';
@@ -19,6 +22,21 @@ async function expectStatus(
     return err as ApiException<unknown>;
   }
   throw new Error(`expected HTTP ${code}, but the request succeeded`);
+}
+
+/** GET `path` on the API server as the admin. */
+async function adminHttpsGet(path: string): Promise<{ status: number; body: string }> {
+  const opts: https.RequestOptions = {};
+  await getPlane().kubeConfig().applyToHTTPSOptions(opts);
+  return new Promise((resolve, reject) => {
+    https
+      .get(`${getPlane().server}${path}`, opts, (res) => {
+        let body = '';
+        res.on('data', (d: Buffer) => (body += d.toString()));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
+      })
+      .on('error', reject);
+  });
 }
 
 /** The `message` of the Status body the API server returned. */
@@ -153,5 +171,26 @@ describe('the local control plane', () => {
       403,
     );
     expect(messageOf(err)).to.match(/exceeded quota: cm/);
+  });
+
+  it('publishes a local server through the API server service proxy (the path kubeseal uses)', async () => {
+    const ns = uniqueName('proxy');
+    await admin().createNamespace({ body: { metadata: { name: ns } } });
+    const server = createServer((req, res) => res.end(`local saw ${req.url}`));
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    try {
+      const port = (server.address() as AddressInfo).port;
+      await getPlane().plane.exposeLocalService({ namespace: ns, name: 'local', port });
+      const path = `/api/v1/namespaces/${ns}/services/http:local:http/proxy/v1/cert.pem`;
+      let last = '';
+      const body = await eventually(`the service proxy to answer (last: ${last})`, async () => {
+        const r = await adminHttpsGet(path);
+        last = `${r.status} ${r.body.slice(0, 200)}`;
+        return r.status === 200 ? r.body : undefined;
+      });
+      expect(body).to.equal('local saw /v1/cert.pem');
+    } finally {
+      server.close();
+    }
   });
 });
