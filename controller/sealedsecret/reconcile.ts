@@ -67,6 +67,9 @@ export const BOTH_DATA_FIELDS_MESSAGE =
 export const V1_DATA_DISABLED_MESSAGE =
   "using deprecated 'data' field, use 'encryptedData' or flip the feature flag";
 
+/** Safety requeue while the cache lags behind our own status write (its event usually comes first). */
+const STALE_CACHE_RETRY_MS = 1000;
+
 /** Behaviour switches (flags). */
 export interface ReconcilerOptions {
   /** `--accept-deprecated-v1-data`. */
@@ -159,6 +162,8 @@ export class SealedSecretReconciler {
   private readonly winners = new Map<string, string>();
   /** Key → label set of its condition_info series, so a deleted SealedSecret's series goes too. */
   private readonly series = new Map<string, Record<string, string>[]>();
+  /** Key → resourceVersion of the SealedSecret the last status write was made against. */
+  private readonly statusWrites = new Map<string, string>();
   /** Key → last outcome, for Events when status writing is off. */
   private readonly lastOutcome = new Map<string, string>();
 
@@ -175,13 +180,29 @@ export class SealedSecretReconciler {
       return {};
     }
     if (ss.metadata?.deletionTimestamp !== undefined) return {};
+    if (this.cacheIsBehindOwnStatusWrite(key, ss)) return { requeueAfterMs: STALE_CACHE_RETRY_MS };
     const pass = await this.sync(ss, key, ctx.log);
     await this.finish(ss, key, pass, ctx.log);
     if (!pass.ok && pass.error !== undefined) throw pass.error;
     return this.requeue(pass);
   };
 
+  /**
+   * True while the cached SealedSecret is still the version this controller last wrote status
+   * against: acting on it would compute the status again from the old one and fail the
+   * optimistic lock (409) — the stale-cache loop behind agent-sandbox's ~39k no-op PATCHes.
+   * Our own status write's watch event enqueues the key again; the requeue is a safety net.
+   */
+  private cacheIsBehindOwnStatusWrite(key: string, ss: SS): boolean {
+    const writtenAgainst = this.statusWrites.get(key);
+    if (writtenAgainst === undefined) return false;
+    if (ss.metadata?.resourceVersion === writtenAgainst) return true;
+    this.statusWrites.delete(key);
+    return false;
+  }
+
   private forget(key: string): void {
+    this.statusWrites.delete(key);
     for (const labels of this.series.get(key) ?? []) {
       this.deps.metrics.conditionInfo.remove(labels);
     }
@@ -462,23 +483,25 @@ export class SealedSecretReconciler {
     this.lastOutcome.set(key, outcomeId);
     if (pass.ok && pass.wrote !== undefined) {
       log.info({ action: pass.wrote }, 'Unsealed SealedSecret into its Secret');
-      await this.deps.events.record(ss, 'Normal', 'Unsealed', 'SealedSecret unsealed successfully');
+      // Not awaited: an Event is advisory (the recorder logs failures) and must not hold a worker.
+      void this.deps.events.record(ss, 'Normal', 'Unsealed', 'SealedSecret unsealed successfully');
     } else if (!pass.ok && conditionChanged) {
       log.info({ reason: pass.reason, message: pass.message }, 'SealedSecret not synced');
       const [reason, prefix] =
         pass.metric === 'unseal'
           ? ['ErrUnsealFailed', 'Failed to unseal: ']
           : ['ErrUpdateFailed', ''];
-      await this.deps.events.record(ss, 'Warning', reason, prefix + pass.message);
+      void this.deps.events.record(ss, 'Warning', reason, prefix + pass.message);
     }
     if (options.updateStatus && !statusUnchanged(ss.status, next)) {
-      await this.writeStatus(ss, next, namespace);
+      await this.writeStatus(ss, key, next, namespace);
     }
     this.setConditionInfo(ss, key, outcome);
   }
 
   private async writeStatus(
     ss: SS,
+    key: string,
     status: ReturnType<typeof nextStatus>,
     namespace: string,
   ): Promise<void> {
@@ -489,6 +512,9 @@ export class SealedSecretReconciler {
           ? { resourceVersion: ss.metadata.resourceVersion }
           : {}),
       });
+      if (ss.metadata?.resourceVersion !== undefined) {
+        this.statusWrites.set(key, ss.metadata.resourceVersion);
+      }
     } catch (err) {
       if (isNotFound(err)) return;
       this.deps.metrics.unsealErrors.inc({ reason: 'status', namespace });

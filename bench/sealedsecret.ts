@@ -1,0 +1,469 @@
+// SealedSecret controller benchmarks (docs/benchmarks.md, section "SealedSecret controller"):
+//  (a) the machine's RSA-4096 OAEP decrypt rate, measured in this run (one thread, sync; and
+//      the thread pool, async WebCrypto), the yardstick of (b);
+//  (b) first unseal: 1,000 SealedSecrets × 3 items sealed with the newest of 13 keys, controller
+//      started against them — wall time until every Secret exists and every status is written,
+//      RSA operations, requests, event-loop delay and /healthz latency meanwhile;
+//  (c) restart with everything in sync: RSA operations and writes (goal 0 and 0).
+// A fresh local control plane; the controller runs in-process (leader election off, so no Lease
+// writes) and is counted through its own RequestCounter and metrics registry.
+// Run: npx tsx bench/sealedsecret.ts [--count 1000] [--keys 13]
+import {
+  constants,
+  generateKeyPairSync,
+  privateDecrypt,
+  publicEncrypt,
+  webcrypto,
+} from 'node:crypto';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { Session } from 'node:inspector/promises';
+import { cpus } from 'node:os';
+import { Manager } from '../controller/manager.js';
+import { parser } from '../controller/options.js';
+import { KubeClient, createLogger } from '../controller/runtime/index.js';
+import { sealedSecretModule } from '../controller/sealedsecret/module.js';
+import { parseSealingCertificate } from '../crypto/certificate.js';
+import { generateSealingKey, type SealingKeyPair } from '../crypto/keys.js';
+import { hybridEncryptNative } from '../crypto/hybrid.js';
+import { encryptionLabel } from '../crypto/scope.js';
+import { sealedSecretCRD, tenantCRD } from '../crds/index.js';
+import { ControlPlane } from '../test/harness/controlplane.js';
+
+const args = process.argv.slice(2);
+const arg = (name: string, def: number): number => {
+  const i = args.indexOf(`--${name}`);
+  return i >= 0 ? Number(args[i + 1]) : def;
+};
+const COUNT = arg('count', 1000);
+const KEYS = arg('keys', 13);
+const ITEMS = 3;
+const PER_NAMESPACE = 50;
+const CTL_NS = 'sealed-secrets';
+const log = (s: string): void => void process.stderr.write(`${s}\n`);
+
+/** Median of a list. */
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length === 0
+    ? NaN
+    : (s[Math.floor((s.length - 1) / 2)]! + s[Math.ceil((s.length - 1) / 2)]!) / 2;
+}
+
+/** RSA-4096 OAEP-SHA256 decryptions per second: one thread (sync) and the thread pool (async). */
+async function rsaRates(
+  seconds = 4,
+): Promise<{ sync: number; pool: number; perCpuSecond: number }> {
+  const { privateKey, publicKey } = generateKeyPairSync('rsa', { modulusLength: 4096 });
+  const label = Buffer.from('ns/name');
+  const opts = { padding: constants.RSA_PKCS1_OAEP_PADDING, oaepHash: 'sha256', oaepLabel: label };
+  const ct = publicEncrypt({ key: publicKey, ...opts }, Buffer.alloc(32, 1));
+  let n = 0;
+  let t0 = performance.now();
+  const cpu0 = process.cpuUsage();
+  while (performance.now() - t0 < seconds * 1000) {
+    privateDecrypt({ key: privateKey, ...opts }, ct);
+    n++;
+  }
+  const sync = n / ((performance.now() - t0) / 1000);
+  const cpu = process.cpuUsage(cpu0);
+  const perCpuSecond = n / ((cpu.user + cpu.system) / 1e6);
+  const key = await webcrypto.subtle.importKey(
+    'pkcs8',
+    privateKey.export({ type: 'pkcs8', format: 'der' }),
+    { name: 'RSA-OAEP', hash: 'SHA-256' },
+    false,
+    ['decrypt'],
+  );
+  n = 0;
+  t0 = performance.now();
+  const worker = async (): Promise<void> => {
+    while (performance.now() - t0 < seconds * 1000) {
+      await webcrypto.subtle.decrypt({ name: 'RSA-OAEP', label }, key, ct);
+      n++;
+    }
+  };
+  await Promise.all([worker(), worker(), worker(), worker()]);
+  return { sync, pool: n / ((performance.now() - t0) / 1000), perCpuSecond };
+}
+
+/**
+ * Event-loop delay p99 (ms) while doing `n` RSA-4096 decryptions: idle (no work, same duration as
+ * the sync run), synchronously (yielding every 10, as a careful sync loop would), and through
+ * WebCrypto on the thread pool (4 in flight, as the controller does). Same machine, same run.
+ */
+async function eventLoopAB(n = 300): Promise<{ idle: number; sync: number; pool: number }> {
+  const { privateKey, publicKey } = generateKeyPairSync('rsa', { modulusLength: 4096 });
+  const label = Buffer.from('ns/name');
+  const opts = { padding: constants.RSA_PKCS1_OAEP_PADDING, oaepHash: 'sha256', oaepLabel: label };
+  const ct = publicEncrypt({ key: publicKey, ...opts }, Buffer.alloc(32, 1));
+  const key = await webcrypto.subtle.importKey(
+    'pkcs8',
+    privateKey.export({ type: 'pkcs8', format: 'der' }),
+    { name: 'RSA-OAEP', hash: 'SHA-256' },
+    false,
+    ['decrypt'],
+  );
+  const measure = async (work: () => Promise<void>): Promise<{ p99: number; ms: number }> => {
+    const h = monitorEventLoopDelay({ resolution: 5 });
+    h.enable();
+    const t0 = performance.now();
+    await work();
+    const ms = performance.now() - t0;
+    h.disable();
+    return { p99: h.percentile(99) / 1e6, ms };
+  };
+  const sync = await measure(async () => {
+    for (let i = 0; i < n; i++) {
+      privateDecrypt({ key: privateKey, ...opts }, ct);
+      if (i % 10 === 9) await new Promise((r) => setImmediate(r));
+    }
+  });
+  const idle = await measure(() => new Promise((r) => setTimeout(r, sync.ms)));
+  let left = n;
+  const pooled = await measure(async () => {
+    await Promise.all(
+      Array.from({ length: 4 }, async () => {
+        while (left-- > 0) await webcrypto.subtle.decrypt({ name: 'RSA-OAEP', label }, key, ct);
+      }),
+    );
+  });
+  return { idle: idle.p99, sync: sync.p99, pool: pooled.p99 };
+}
+
+async function applyCRDs(c: KubeClient): Promise<void> {
+  for (const crd of [sealedSecretCRD, tenantCRD]) {
+    await c.request({
+      method: 'PATCH',
+      path: `/apis/apiextensions.k8s.io/v1/customresourcedefinitions/${crd.metadata.name}`,
+      query: { fieldManager: 'bench', force: true },
+      body: crd,
+      contentType: 'application/apply-patch+yaml',
+    });
+  }
+  for (;;) {
+    const ok = await c
+      .request<{ resources: { name: string }[] }>({
+        method: 'GET',
+        path: '/apis/bitnami.com/v1alpha1',
+      })
+      .then((r) => r.resources.some((x) => x.name === 'sealedsecrets'))
+      .catch(() => false);
+    if (ok) return;
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
+
+/** Runs `fn` over `items` with at most `limit` in flight. */
+async function pool<T>(items: T[], limit: number, fn: (t: T) => Promise<unknown>): Promise<void> {
+  let i = 0;
+  await Promise.all(
+    Array.from({ length: limit }, async () => {
+      while (i < items.length) await fn(items[i++]!);
+    }),
+  );
+}
+
+/** CPU seconds (user + system) of a process so far, from /proc. */
+function cpuSecondsOf(pid: number): number {
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.split(' ') ?? [];
+    return (Number(fields[11]) + Number(fields[12])) / 100;
+  } catch {
+    return NaN;
+  }
+}
+
+/** CPU seconds of this process and of each plane component. */
+function cpuSnapshot(plane: ControlPlane): { self: number; plane: number[] } {
+  const u = process.cpuUsage();
+  return { self: (u.user + u.system) / 1e6, plane: plane.componentPids().map(cpuSecondsOf) };
+}
+
+async function makeKeys(c: KubeClient): Promise<SealingKeyPair> {
+  // Monthly keys, the newest a day old: a year of renewals, none due yet.
+  const start = Date.now() - (KEYS - 1) * 30 * 86_400_000 - 86_400_000;
+  const pairs = await Promise.all(
+    Array.from({ length: KEYS }, (_, i) =>
+      generateSealingKey({ bits: 4096, now: new Date(start + i * 30 * 86_400_000) }),
+    ),
+  );
+  await pool(pairs, 4, (p) =>
+    c.request({
+      method: 'POST',
+      path: `/api/v1/namespaces/${CTL_NS}/secrets`,
+      body: {
+        metadata: {
+          generateName: 'sealed-secrets-key',
+          labels: { 'sealedsecrets.bitnami.com/sealed-secrets-key': 'active' },
+        },
+        type: 'kubernetes.io/tls',
+        data: {
+          'tls.crt': Buffer.from(p.certificatePem).toString('base64'),
+          'tls.key': Buffer.from(p.privateKeyPem).toString('base64'),
+        },
+      },
+    }),
+  );
+  return pairs[pairs.length - 1]!;
+}
+
+async function makeSealedSecrets(c: KubeClient, newest: SealingKeyPair): Promise<void> {
+  const { publicKey } = parseSealingCertificate(newest.certificatePem);
+  const namespaces = Math.ceil(COUNT / PER_NAMESPACE);
+  for (let n = 0; n < namespaces; n++) {
+    await c.request({
+      method: 'POST',
+      path: '/api/v1/namespaces',
+      body: { metadata: { name: `bench-${n}` } },
+    });
+  }
+  const objects = Array.from({ length: COUNT }, (_, i) => {
+    const namespace = `bench-${Math.floor(i / PER_NAMESPACE)}`;
+    const name = `app-${i}`;
+    const label = encryptionLabel({ scope: 'strict', namespace, name });
+    const encryptedData: Record<string, string> = {};
+    for (const item of ['username', 'password', 'url'].slice(0, ITEMS)) {
+      encryptedData[item] = hybridEncryptNative(
+        publicKey,
+        Buffer.from(`${item}-${i}-value`),
+        label,
+      ).toString('base64');
+    }
+    return {
+      apiVersion: 'bitnami.com/v1alpha1',
+      kind: 'SealedSecret',
+      metadata: { name, namespace },
+      spec: { encryptedData },
+    };
+  });
+  await pool(objects, 8, (o) =>
+    c.request({
+      method: 'POST',
+      path: `/apis/bitnami.com/v1alpha1/namespaces/${o.metadata.namespace}/sealedsecrets`,
+      body: o,
+    }),
+  );
+}
+
+async function startManager(
+  plane: ControlPlane,
+): Promise<{ manager: Manager; startedAt: number; syncedAt: number }> {
+  const modules = [sealedSecretModule()];
+  const flags = await parser(
+    [
+      `--namespace=${CTL_NS}`,
+      '--controllers=sealedsecret',
+      '--leader-elect=false',
+      '--http-addr=127.0.0.1:0',
+      '--metrics-addr=127.0.0.1:0',
+    ],
+    {},
+    modules,
+  ).parseAsync();
+  const manager = new Manager({
+    kubeConfig: plane.kubeConfig(),
+    namespace: CTL_NS,
+    modules,
+    flags,
+    httpAddr: flags['http-addr'],
+    metricsAddr: flags['metrics-addr'],
+    leaderElection: false,
+    logger: createLogger({ level: 'warn', name: 'bench-controller' }),
+  });
+  const startedAt = performance.now();
+  await manager.start();
+  return { manager, startedAt, syncedAt: performance.now() };
+}
+
+async function metric(
+  m: Manager,
+  name: string,
+  labels: Record<string, string> = {},
+): Promise<number> {
+  const found = await m.context().registry.getSingleMetric(name)?.get();
+  return (found?.values ?? [])
+    .filter((v) => Object.entries(labels).every(([k, x]) => v.labels[k] === x))
+    .reduce((s, v) => s + v.value, 0);
+}
+
+/** Waits until the controller reconciled ≥ `reconciles` keys, wrote `statuses` statuses, and is idle. */
+async function settle(m: Manager, reconciles: number, statuses: number): Promise<number> {
+  for (;;) {
+    const done = await metric(m, 'controller_runtime_reconcile_total', {
+      controller: 'sealedsecret',
+    });
+    const depth = await metric(m, 'workqueue_depth', { name: 'sealedsecret' });
+    const active = await metric(m, 'controller_runtime_active_workers', {
+      controller: 'sealedsecret',
+    });
+    const written = m.counter.count({ verb: 'patch', resource: 'sealedsecrets/status' });
+    if (done >= reconciles && depth === 0 && active === 0 && written >= statuses)
+      return performance.now();
+    await new Promise((r) => setTimeout(r, 25));
+  }
+}
+
+/** Samples GET /healthz every 100 ms until stopped; returns the latencies. */
+function sampleHealthz(port: number): { stop: () => Promise<number[]> } {
+  const lat: number[] = [];
+  let running = true;
+  const loop = (async (): Promise<void> => {
+    while (running) {
+      const t = performance.now();
+      await fetch(`http://127.0.0.1:${port}/healthz`).then((r) => r.text());
+      lat.push(performance.now() - t);
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  })();
+  return {
+    stop: async () => {
+      running = false;
+      await loop;
+      return lat;
+    },
+  };
+}
+
+const pct = (xs: number[], p: number): number => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))] ?? NaN;
+};
+
+async function main(): Promise<void> {
+  log(
+    `bench: ${COUNT} SealedSecrets × ${ITEMS} items, ${KEYS} keys; ${cpus().length} cores, ${cpus()[0]?.model ?? '?'}`,
+  );
+  const plane = await ControlPlane.start({ log });
+  try {
+    const admin = new KubeClient(plane.kubeConfig());
+    await applyCRDs(admin);
+    await admin.request({
+      method: 'POST',
+      path: '/api/v1/namespaces',
+      body: { metadata: { name: CTL_NS } },
+    });
+    log(`bench: generating ${KEYS} RSA-4096 keys`);
+    const newest = await makeKeys(admin);
+    log('bench: creating SealedSecrets');
+    await makeSealedSecrets(admin, newest);
+
+    log('bench: measuring the RSA-4096 decrypt rate and its event-loop cost');
+    const before = await rsaRates();
+    const loopAB = await eventLoopAB();
+
+    log('bench: first unseal');
+    const eld = monitorEventLoopDelay({ resolution: 10 });
+    eld.enable();
+    // BENCH_PROFILE=<file>: a CPU profile of the main thread during the first unseal.
+    const profile = process.env.BENCH_PROFILE;
+    const session = profile !== undefined ? new Session() : undefined;
+    if (session !== undefined) {
+      session.connect();
+      await session.post('Profiler.enable');
+      await session.post('Profiler.start');
+    }
+    const cpuBefore = cpuSnapshot(plane);
+    const first = await startManager(plane);
+    const probe = sampleHealthz(first.manager.ports.http);
+    const doneAt = await settle(first.manager, COUNT, COUNT);
+    const healthz = await probe.stop();
+    const cpuAfter = cpuSnapshot(plane);
+    if (session !== undefined && profile !== undefined) {
+      const { profile: p } = await session.post('Profiler.stop');
+      writeFileSync(profile, JSON.stringify(p));
+      session.disconnect();
+    }
+    eld.disable();
+    const firstRsa = await metric(first.manager, 'tenantry_sealedsecret_rsa_decryptions_total');
+    const firstReq = first.manager.counter.snapshot();
+    const firstUnseals = await metric(
+      first.manager,
+      'sealed_secrets_controller_unseal_requests_total',
+    );
+    const firstErrors = await metric(first.manager, 'controller_runtime_reconcile_errors_total', {
+      controller: 'sealedsecret',
+    });
+    const firstFailed =
+      (
+        await first.manager
+          .context()
+          .registry.getSingleMetric('sealed_secrets_controller_condition_info')
+          ?.get()
+      )?.values.filter((v) => v.labels.condition === 'Synced' && v.value !== 1).length ?? 0;
+    await first.manager.stop();
+
+    const after = await rsaRates();
+    log('bench: restart with everything in sync');
+    const second = await startManager(plane);
+    const settledAt = await settle(second.manager, COUNT, 0);
+    await new Promise((r) => setTimeout(r, 2000));
+    const restartRsa = await metric(second.manager, 'tenantry_sealedsecret_rsa_decryptions_total');
+    const restartSkipped = await metric(
+      second.manager,
+      'tenantry_sealedsecret_unseal_skipped_total',
+    );
+    const restartWrites = second.manager.counter.writes();
+    const restartReq = second.manager.counter.snapshot();
+    await second.manager.stop();
+
+    const items = COUNT * ITEMS;
+    const wall = (doneAt - first.startedAt) / 1000;
+    const reconcileWall = (doneAt - first.syncedAt) / 1000;
+    const rate = median([before.sync, after.sync]);
+    const poolRate = median([before.pool, after.pool]);
+    const result = {
+      count: COUNT,
+      items,
+      keys: KEYS,
+      rsa4096: {
+        syncPerSecond: [before.sync, after.sync],
+        poolPerSecond: [before.pool, after.pool],
+        perCpuSecond: [before.perCpuSecond, after.perCpuSecond],
+      },
+      eventLoopDelayP99Ms300Decrypts: loopAB,
+      firstUnseal: {
+        wallSeconds: wall,
+        afterSyncSeconds: reconcileWall,
+        rsaOps: firstRsa,
+        rsaOpsPerItem: firstRsa / items,
+        passesThatDecrypted: firstUnseals,
+        cpuSeconds: {
+          benchProcessWithController: cpuAfter.self - cpuBefore.self,
+          etcdApiserverKcm: cpuAfter.plane.map((x, i) => x - (cpuBefore.plane[i] ?? 0)),
+        },
+        reconcileErrors: firstErrors,
+        notSynced: firstFailed,
+        rsaBoundSeconds: items / rate,
+        ratioToSingleThreadRate: wall / (items / rate),
+        ratioToThreadPoolRate: wall / (items / poolRate),
+        rsaCpuSeconds: items / median([before.perCpuSecond, after.perCpuSecond]),
+        eventLoopDelayMs: {
+          p50: eld.percentile(50) / 1e6,
+          p99: eld.percentile(99) / 1e6,
+          max: eld.max / 1e6,
+        },
+        healthzMs: {
+          samples: healthz.length,
+          p50: pct(healthz, 50),
+          p99: pct(healthz, 99),
+          max: Math.max(...healthz),
+        },
+        requests: firstReq,
+      },
+      restart: {
+        settleSeconds: (settledAt - second.startedAt) / 1000,
+        rsaOps: restartRsa,
+        skipped: restartSkipped,
+        writes: restartWrites,
+        requests: restartReq,
+        bitnamiExpectedRsaOps: (items * (KEYS + 1)) / 2,
+      },
+    };
+    process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
+  } finally {
+    await plane.stop();
+  }
+}
+
+await main();
