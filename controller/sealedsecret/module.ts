@@ -293,7 +293,9 @@ export function sealedSecretModule(): ControllerModule {
       });
       const unsubscribe = s.ring.onChange(() => void reportRejectedKeys(s));
       await reportRejectedKeys(s);
-      await rotation.start();
+      // Not awaited: generating the first RSA-4096 key takes seconds, and the hand-over to another
+      // replica waits for lead(). Reconciles that find no key retry; a new key re-enqueues them all.
+      void rotation.start();
       await s.controller.start();
       return async () => {
         unsubscribe();
