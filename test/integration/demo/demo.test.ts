@@ -54,7 +54,10 @@ function groupMembers(pgid: number): string[] {
       // Field 5 of /proc/<pid>/stat is the process group; the command (field 2) may hold spaces.
       const stat = readFileSync(join('/proc', pid, 'stat'), 'utf8');
       const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-      if (Number(fields[2]) === pgid) found.push(`${pid}: ${stat.slice(0, 80)}`);
+      // A zombie (state Z) has exited and waits only for its reaper (pid 1 in this sandbox does not
+      // reap), so it is not a process left running.
+      if (Number(fields[2]) === pgid && fields[0] !== 'Z')
+        found.push(`${pid}: ${stat.slice(0, 80)}`);
     } catch {
       // exited meanwhile
     }
