@@ -16,10 +16,10 @@
 // Run: npx tsx bench/tenant.ts [--tenants 1000] [--namespaces 5] [--idle 300] [--workers 4]
 //      [--max-in-flight 64] [--runtime bundle|tsx]
 import { build } from 'esbuild';
-import { createReadStream, mkdtempSync, readFileSync } from 'node:fs';
+import { createReadStream, mkdtempSync, readFileSync, readdirSync } from 'node:fs';
 import http from 'node:http';
 import { cpus, tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { createInterface } from 'node:readline';
 import { parseArgs } from 'node:util';
@@ -47,6 +47,7 @@ const { values: args } = parseArgs({
     workers: { type: 'string', default: '16' },
     'max-in-flight': { type: 'string', default: '64' },
     runtime: { type: 'string', default: 'bundle' },
+    floor: { type: 'string', default: 'true' },
   },
 });
 const T = Number(args.tenants);
@@ -55,6 +56,7 @@ const IDLE_S = Number(args.idle);
 const WORKERS = Number(args.workers);
 const IN_FLIGHT = Number(args['max-in-flight']);
 const RUNTIME = args.runtime === 'tsx' ? 'tsx' : 'bundle';
+const FLOOR = args.floor !== 'false';
 
 function log(line: string): void {
   process.stderr.write(`[bench] ${line}\n`);
@@ -290,6 +292,18 @@ function rssSampler(pid: number): { stop: () => ProcessSample & { peakMiB: numbe
   };
 }
 
+/**
+ * The audit log and its rotated parts: the apiserver writes through lumberjack, whose default
+ * maximum size (100 MB) applies even with `--audit-log-maxsize=0`.
+ */
+function auditFiles(auditLog: string): string[] {
+  const dir = dirname(auditLog);
+  const stem = basename(auditLog, '.log');
+  return readdirSync(dir)
+    .filter((f) => f.startsWith(stem) && f.endsWith('.log'))
+    .map((f) => join(dir, f));
+}
+
 /** The controller's audit events (leases excluded) at or after `since` (epoch ms), by "verb resource". */
 async function controllerRequests(
   auditLog: string,
@@ -297,23 +311,50 @@ async function controllerRequests(
   until = Infinity,
 ): Promise<Record<string, number>> {
   const out: Record<string, number> = {};
-  const lines = createInterface({ input: createReadStream(auditLog) });
-  for await (const line of lines) {
-    if (!line.includes(CONTROLLER_USER)) continue;
-    const e = JSON.parse(line) as {
-      verb: string;
-      user: { username: string };
-      objectRef?: { resource?: string; subresource?: string };
-      stageTimestamp: string;
-    };
-    const at = Date.parse(e.stageTimestamp);
-    if (e.user.username !== CONTROLLER_USER || at < since || at > until) continue;
-    const resource = e.objectRef?.resource ?? 'nonresource';
-    if (resource === 'leases') continue;
-    const key = `${e.verb} ${resource}${e.objectRef?.subresource !== undefined ? `/${e.objectRef.subresource}` : ''}`;
-    out[key] = (out[key] ?? 0) + 1;
+  for (const file of auditFiles(auditLog)) {
+    const lines = createInterface({ input: createReadStream(file) });
+    for await (const line of lines) {
+      if (!line.includes(CONTROLLER_USER)) continue;
+      const e = JSON.parse(line) as {
+        verb: string;
+        user: { username: string };
+        objectRef?: { resource?: string; subresource?: string };
+        stageTimestamp: string;
+      };
+      const at = Date.parse(e.stageTimestamp);
+      if (e.user.username !== CONTROLLER_USER || at < since || at > until) continue;
+      const resource = e.objectRef?.resource ?? 'nonresource';
+      if (resource === 'leases') continue;
+      const sub = e.objectRef?.subresource !== undefined ? `/${e.objectRef.subresource}` : '';
+      const key = `${e.verb} ${resource}${sub}`;
+      out[key] = (out[key] ?? 0) + 1;
+    }
   }
   return out;
+}
+
+/** The controller's own count of its requests (rest_client_requests_total), by "method code". */
+async function clientRequests(c: Proc): Promise<Record<string, number>> {
+  const out: Record<string, number> = {};
+  const m = await c.metrics();
+  for (const x of m.matchAll(
+    /rest_client_requests_total\{method="([A-Z]+)",code="([^"]+)"\} (\d+)/g,
+  )) {
+    out[`${x[1]} ${x[2]}`] = Number(x[3]);
+  }
+  return out;
+}
+
+/** V8 heap figures (MiB) from the controller's /metrics. */
+async function heap(c: Proc): Promise<Record<string, number>> {
+  const m = await c.metrics();
+  const get = (name: string): number =>
+    Math.round(Number(new RegExp(`^${name} (\\S+)`, 'm').exec(m)?.[1] ?? 0) / 1048576);
+  return {
+    heapUsedMiB: get('nodejs_heap_size_used_bytes'),
+    heapTotalMiB: get('nodejs_heap_size_total_bytes'),
+    externalMiB: get('nodejs_external_memory_bytes'),
+  };
 }
 
 function writesOf(requests: Record<string, number>): number {
@@ -456,7 +497,7 @@ async function main(): Promise<void> {
     );
 
     const objects = floorObjects(tenants, 'floor');
-    const before = await floor(admin, objects);
+    const before = FLOOR ? await floor(admin, objects) : { ms: NaN, cpuS: NaN };
     log(`floor (before): ${objects.length} objects in ${(before.ms / 1000).toFixed(1)} s`);
 
     const watcher = allReady(admin);
@@ -477,7 +518,11 @@ async function main(): Promise<void> {
     );
     const coldRequests = await controllerRequests(plane.auditLogPath, spawnAt, convergedEpoch);
     // The floor again, right after: the machine's load drifts, so the ratio uses the mean of both.
-    const after = await floor(admin, floorObjects(tenants, 'floor2'));
+    const coldClient = await clientRequests(controller);
+    const coldHeap = await heap(controller);
+    const after = FLOOR
+      ? await floor(admin, floorObjects(tenants, 'floor2'))
+      : { ms: NaN, cpuS: NaN };
     log(`floor (after): ${(after.ms / 1000).toFixed(1)} s`);
     const floorMs = (before.ms + after.ms) / 2;
 
@@ -487,6 +532,7 @@ async function main(): Promise<void> {
     const idleRss = rssSampler(controller.pid);
     await new Promise((r) => setTimeout(r, IDLE_S * 1000));
     const idleProc = idleRss.stop();
+    const idleHeap = await heap(controller);
     const idleRequests = await controllerRequests(plane.auditLogPath, idleFrom);
 
     await controller.stop();
@@ -517,12 +563,15 @@ async function main(): Promise<void> {
       ratioFromReady: +(fromReadyMs / floorMs).toFixed(2),
       coldRequests,
       coldWrites: writesOf(coldRequests),
+      coldClientRequests: coldClient,
+      coldHeap,
       controllerPeakRssMiB: Math.round(proc.peakMiB),
       controllerCpuS: proc.cpuS,
       idleS: IDLE_S,
       idleRequests,
       idleWrites: writesOf(idleRequests),
       idleRssMiB: Math.round(idleProc.rssMiB),
+      idleHeap,
       restartCaughtUpS: +(caughtUpMs / 1000).toFixed(1),
       restartRequests,
       restartWrites: writesOf(restartRequests),

@@ -11,34 +11,48 @@ export interface ApiClient {
   request<T = unknown>(req: RawRequest): Promise<T>;
 }
 
+/** Two views of one limiter: both share the same slots. */
+export interface LimitedClients {
+  /** Bulk writes (children): served in arrival order. */
+  readonly bulk: ApiClient;
+  /**
+   * A Tenant's serial steps (finalizer, status, quota moves): served before any waiting bulk
+   * request. A worker blocked on one of these does nothing else, so letting it queue behind
+   * hundreds of other Tenants' children would leave workers idle and the pipeline half empty.
+   */
+  readonly urgent: ApiClient;
+}
+
 /**
- * Wraps `client` so that at most `maxInFlight` requests are outstanding; the rest queue in
- * arrival order.
+ * Wraps `client` so that at most `maxInFlight` requests are outstanding; the rest wait, urgent
+ * ones first, each class in arrival order.
  */
-export function limitInFlight(client: KubeClient | ApiClient, maxInFlight: number): ApiClient {
+export function limitInFlight(client: KubeClient | ApiClient, maxInFlight: number): LimitedClients {
   let inFlight = 0;
-  const waiting: (() => void)[] = [];
-  const acquire = async (): Promise<void> => {
+  const urgentWaiting: (() => void)[] = [];
+  const bulkWaiting: (() => void)[] = [];
+  const acquire = async (urgent: boolean): Promise<void> => {
     if (inFlight < maxInFlight) {
       inFlight++;
       return;
     }
-    await new Promise<void>((resolve) => waiting.push(resolve));
+    await new Promise<void>((resolve) => (urgent ? urgentWaiting : bulkWaiting).push(resolve));
   };
   const release = (): void => {
-    const next = waiting.shift();
+    const next = urgentWaiting.shift() ?? bulkWaiting.shift();
     // Hand the slot straight to the next waiter: inFlight stays the same.
     if (next !== undefined) next();
     else inFlight--;
   };
-  return {
+  const view = (urgent: boolean): ApiClient => ({
     async request<T>(req: RawRequest): Promise<T> {
-      await acquire();
+      await acquire(urgent);
       try {
         return await client.request<T>(req);
       } finally {
         release();
       }
     },
-  };
+  });
+  return { bulk: view(false), urgent: view(true) };
 }

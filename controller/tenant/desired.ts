@@ -21,6 +21,7 @@ import {
 } from '../../crds/index.js';
 import type { DeepReadonly, KubeObject, OwnerReference } from '../runtime/objects.js';
 import { isSubset, semanticEqual } from '../runtime/semantic.js';
+import { CONTENT_DIGEST, digestOf } from './cache.js';
 import { KINDS, type ChildKind, type NamespacedChildKind } from './kinds.js';
 import {
   ANNOTATION_MANAGED_METADATA,
@@ -455,6 +456,15 @@ export function normalisedContent(kind: ChildKind, obj: Cached | KubeObject): un
   }
 }
 
+/**
+ * The digest of an object's normalised content: carried by compact cached children
+ * (cache.ts), computed for anything else (desired objects, objects read live).
+ */
+export function contentDigest(kind: ChildKind, obj: Cached | KubeObject): string {
+  const carried = (obj as Record<string, unknown>)[CONTENT_DIGEST];
+  return typeof carried === 'string' ? carried : digestOf(normalisedContent(kind, obj));
+}
+
 /** What a stored child needs. */
 export type ChildAction =
   /** Absent: create it. */
@@ -484,9 +494,7 @@ export function childAction(
     return 'replace';
   }
   if (!isSubset(desired.object.metadata?.labels, actual.metadata?.labels)) return 'update';
-  if (!semanticEqual(normalisedContent(kind, desired.object), normalisedContent(kind, actual))) {
-    return 'update';
-  }
+  if (contentDigest(kind, desired.object) !== contentDigest(kind, actual)) return 'update';
   return 'none';
 }
 

@@ -38,6 +38,7 @@ export function tenantModule(): ControllerModule {
     setup(ctx: ManagerContext): Promise<void> {
       const caches = registerTenantInformers(ctx.informers);
       const maxInFlight = numberFlag(ctx, 'tenant-max-in-flight', DEFAULT_MAX_IN_FLIGHT);
+      const limited = limitInFlight(ctx.client, maxInFlight);
       // Built once: the same Controller is started and stopped as leadership comes and goes, so
       // its informer handlers are registered only once.
       controller = new Controller({
@@ -46,7 +47,8 @@ export function tenantModule(): ControllerModule {
         metrics: ctx.metrics,
         logger: ctx.log,
         reconcile: tenantReconciler({
-          client: limitInFlight(ctx.client, maxInFlight),
+          client: limited.bulk,
+          urgentClient: limited.urgent,
           caches,
           log: ctx.log,
           writeConcurrency: maxInFlight,

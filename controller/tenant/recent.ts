@@ -5,10 +5,14 @@
  * sees a stale cache and repeats creates (409) or status writes (409): the no-op request storm of
  * agent-sandbox PR #1381 (performance.md §6).
  */
-import type { DeepReadonly, KubeObject } from '../runtime/objects.js';
+import { stripForCache, type DeepReadonly, type KubeObject } from '../runtime/objects.js';
 
-/** How long a recent write is remembered if the cache never catches up (e.g. the object is gone). */
-const TTL_MS = 60_000;
+/**
+ * How long a recent write is remembered if the cache never catches up (the object is gone, or
+ * the pass never comes). The watch event normally arrives within milliseconds; after the TTL a
+ * lagging cache costs at most a 409 and a retry.
+ */
+const TTL_MS = 15_000;
 
 /** Compares two resourceVersions: etcd revisions are integers (the only backend Kubernetes has). */
 export function compareResourceVersions(a: string | undefined, b: string | undefined): number {
@@ -39,20 +43,14 @@ export class RecentWrites {
 
   constructor(private readonly now: () => number = Date.now) {}
 
-  /** Records the object a write returned. */
+  /** Records the object a write returned (without managedFields, like the cache). */
   wrote(key: string, object: KubeObject): void {
-    this.entries.set(key, { object: object, at: this.now() });
-    this.sweep();
+    this.put(key, { object: stripForCache(object), at: this.now() });
   }
 
   /** Records a delete (of the object with `uid`) the cache may not have seen yet. */
   deleted(key: string, uid: string | undefined): void {
-    this.entries.set(key, {
-      object: undefined,
-      ...(uid !== undefined ? { uid } : {}),
-      at: this.now(),
-    });
-    this.sweep();
+    this.put(key, { object: undefined, ...(uid !== undefined ? { uid } : {}), at: this.now() });
   }
 
   /**
@@ -95,9 +93,14 @@ export class RecentWrites {
     return this.entries.size;
   }
 
-  private sweep(): void {
-    if (this.entries.size < 4096) return;
-    const cutoff = this.now() - TTL_MS;
-    for (const [k, e] of this.entries) if (e.at < cutoff) this.entries.delete(k);
+  /** Inserts at the end (entries stay ordered by time) and drops expired ones from the front. */
+  private put(key: string, entry: Entry): void {
+    this.entries.delete(key);
+    this.entries.set(key, entry);
+    const cutoff = entry.at - TTL_MS;
+    for (const [k, e] of this.entries) {
+      if (e.at >= cutoff) break;
+      this.entries.delete(k);
+    }
   }
 }

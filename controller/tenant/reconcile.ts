@@ -18,7 +18,6 @@ import type { ReconcileContext, Reconciler, Result } from '../runtime/controller
 import type { ApiClient } from './api.js';
 import type { Logger } from '../runtime/logging.js';
 import type { KubeObject } from '../runtime/objects.js';
-import { semanticEqual } from '../runtime/semantic.js';
 import {
   childAction,
   childId,
@@ -28,7 +27,7 @@ import {
   isControlledBy,
   namespaceMetadataPatch,
   namespaceOwnerClusterRole,
-  normalisedContent,
+  contentDigest,
   type Cached,
   type CachedTenant,
   type DesiredChild,
@@ -69,7 +68,13 @@ export const PROBLEM_REQUEUE_MS = 60_000;
 
 /** Options of {@link tenantReconciler}. */
 export interface TenantReconcilerOptions {
+  /** Bulk writes (children, namespace metadata). */
   readonly client: ApiClient;
+  /**
+   * A Tenant's serial steps (finalizer, status, quota moves, deletion), which a worker waits on.
+   * @default client
+   */
+  readonly urgentClient?: ApiClient;
   readonly caches: TenantCaches;
   readonly log: Logger;
   /** @default () => new Date() */
@@ -86,6 +91,11 @@ interface Pass {
   readonly log: Logger;
   readonly concurrency: number;
   readonly now: Date;
+}
+
+/** The client for a Tenant's serial steps. */
+function urgent(pass: Pass): ApiClient {
+  return pass.opts.urgentClient ?? pass.opts.client;
 }
 
 function isTerminating(ns: Cached): boolean {
@@ -236,7 +246,7 @@ async function ensureFinalizer(pass: Pass, tenant: CachedTenant): Promise<Cached
   if (finalizers.includes(FINALIZER)) return tenant;
   pass.log.info('Adding finalizer to Tenant');
   const name = tenant.metadata.name ?? '';
-  const updated = await pass.opts.client.request<TenantObject>({
+  const updated = await urgent(pass).request<TenantObject>({
     method: 'PATCH',
     path: objectPath(KINDS.Tenant, name),
     query: { fieldManager: FIELD_MANAGER_TENANT },
@@ -262,7 +272,7 @@ async function writeStatus(
   const next = computeStatus({ tenant, namespaces: names, problems, now: pass.now });
   if (isStatusEqual(tenant.status, next)) return;
   const name = tenant.metadata.name ?? '';
-  const updated = await pass.opts.client.request<TenantObject>({
+  const updated = await urgent(pass).request<TenantObject>({
     method: 'PATCH',
     path: `${objectPath(KINDS.Tenant, name)}/status`,
     query: { fieldManager: FIELD_MANAGER_TENANT },
@@ -275,7 +285,7 @@ async function writeStatus(
   const after = getCondition(next.conditions, 'Ready');
   if (conflicts.length > 0 && after !== undefined && before?.message !== after.message) {
     await recordWarning({
-      client: pass.opts.client,
+      client: urgent(pass),
       log: pass.log,
       tenant,
       reason: Reasons.ChildConflict,
@@ -313,7 +323,7 @@ async function reconcileTenant(pass: Pass, cached: CachedTenant): Promise<Result
   await mapLimit(tasks, pass.concurrency, (task) => out.run(task));
   await out.run(() =>
     syncTenantQuotas({
-      client: pass.opts.client,
+      client: urgent(pass),
       recent: pass.recent,
       log: pass.log,
       tenant,
@@ -369,13 +379,7 @@ async function ensureGlobal(pass: Pass): Promise<void> {
     return;
   }
   // The shared ClusterRole has no Tenant owner; compare its content only.
-  if (
-    semanticEqual(
-      normalisedContent('ClusterRole', desired),
-      normalisedContent('ClusterRole', actual),
-    )
-  )
-    return;
+  if (contentDigest('ClusterRole', desired) === contentDigest('ClusterRole', actual)) return;
   pass.log.info({ name: desired.metadata?.name }, 'Repairing ClusterRole');
   await pass.opts.client.request({
     method: 'PUT',
@@ -412,7 +416,7 @@ export function tenantReconciler(opts: TenantReconcilerOptions): Reconciler {
     if (tenant === undefined) return {};
     if (tenant.metadata.deletionTimestamp !== undefined) {
       await finalizeTenant({
-        client: opts.client,
+        client: opts.urgentClient ?? opts.client,
         log: ctx.log,
         tenant,
         namespaces: relatedNamespaces(pass, tenant),

@@ -8,7 +8,8 @@ import type { SharedInformers } from '../informers.js';
 import type { Controller } from '../runtime/controller.js';
 import type { Informer } from '../runtime/informer.js';
 import type { DeepReadonly, KubeObject } from '../runtime/objects.js';
-import type { TenantObject } from './desired.js';
+import { compactChild } from './cache.js';
+import { normalisedContent, type TenantObject } from './desired.js';
 import {
   CLUSTER_CHILD_KINDS,
   KINDS,
@@ -96,6 +97,7 @@ export function registerTenantInformers(informers: SharedInformers): TenantCache
     const informer = informers.get<KubeObject>({
       path: collectionPath(KINDS[kind]),
       labelSelector: childSelector,
+      transform: compactChild(kind, normalisedContent),
     });
     addIndexOnce(informer, INDEX_CHILDREN_BY_TENANT, (o) => tenantKeysOfChild(o));
     children[kind] = informer;
@@ -106,6 +108,7 @@ export function registerTenantInformers(informers: SharedInformers): TenantCache
     const informer = informers.get<KubeObject>({
       path: collectionPath(KINDS[kind]),
       labelSelector: MANAGED_SELECTOR,
+      transform: compactChild(kind, normalisedContent),
     });
     addIndexOnce(informer, INDEX_CHILDREN_BY_TENANT, (o) => tenantKeysOfChild(o));
     cluster[kind] = informer;

@@ -1,7 +1,10 @@
 import { expect } from 'chai';
 import type { KubeObject } from '../../../controller/runtime/objects.js';
+import { CONTENT_DIGEST, compactChild } from '../../../controller/tenant/cache.js';
 import {
   childAction,
+  contentDigest,
+  normalisedContent,
   desiredChildNames,
   desiredClusterRbac,
   desiredNamespaceChildren,
@@ -316,5 +319,55 @@ describe('namespace metadata of a Tenant', () => {
       labels: { 'tenantry.io/cordoned': null },
       annotations: { 'tenantry.io/managed-metadata': null },
     });
+  });
+});
+
+describe('the compact cache form of children', () => {
+  const acme = tenant(
+    'acme',
+    withNetworkPolicy('same-tenant-only', sameTenantOnly('acme')),
+    withRoleBinding('auditors', 'view', [{ kind: 'Group', name: 'auditors' }]),
+  );
+  const children = desiredNamespaceChildren(acme, 'acme-dev');
+
+  it('keeps what a pass reads, replaces content by its digest, and still compares equal', () => {
+    const np = find(children, 'NetworkPolicy');
+    const full = stored(
+      np,
+      (o) => ((o['spec'] as Record<string, unknown>)['policyTypes'] = ['Ingress']),
+    );
+    const compact = compactChild('NetworkPolicy', normalisedContent)(full);
+    expect(compact['spec']).to.equal(undefined);
+    expect(compact.metadata).to.deep.include({
+      name: np.object.metadata?.name,
+      resourceVersion: '7',
+    });
+    expect(compact[CONTENT_DIGEST]).to.equal(contentDigest('NetworkPolicy', full));
+    expect(childAction(np, compact, acme)).to.equal('none');
+    const edited = stored(np, (o) => ((o['spec'] as Record<string, unknown>)['ingress'] = [{}]));
+    expect(
+      childAction(np, compactChild('NetworkPolicy', normalisedContent)(edited), acme),
+    ).to.equal('update');
+  });
+
+  it('shares one copy of labels, ownerReferences and roleRef among the children of a Tenant', () => {
+    const compact = compactChild('RoleBinding', normalisedContent);
+    const [a, b] = children
+      .filter((c) => c.kind === 'RoleBinding')
+      .map((c) => compact(stored(c, (o) => ((o['roleRef'] as { name: string }).name = 'admin'))));
+    expect(a?.metadata?.ownerReferences).to.equal(b?.metadata?.ownerReferences);
+    expect(a?.metadata?.labels).to.equal(b?.metadata?.labels);
+    expect(a?.['roleRef']).to.equal(b?.['roleRef']);
+  });
+
+  it('keeps the spec and status of a ResourceQuota for the quota planner', () => {
+    const rq = tenant('q', withQuota('objects', { pods: 5 }));
+    const child = desiredNamespaceChildren(rq, 'q-a')[0]!;
+    const compact = compactChild(
+      'ResourceQuota',
+      normalisedContent,
+    )(stored(child, (o) => (o['status'] = { used: { pods: '1' } })));
+    expect(compact['spec']).to.deep.equal({ hard: { pods: '5' } });
+    expect(compact['status']).to.deep.equal({ used: { pods: '1' } });
   });
 });

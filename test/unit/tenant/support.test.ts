@@ -124,26 +124,32 @@ describe('detaching a namespace', () => {
 });
 
 describe('the in-flight limiter', () => {
-  it('never has more than the cap outstanding and serves waiters in order', async () => {
+  it('never has more than the cap outstanding and serves urgent waiters before bulk ones', async () => {
     let inFlight = 0;
     let peak = 0;
-    const order: number[] = [];
+    const order: string[] = [];
     const slow = {
       async request<T>(req: { path: string }): Promise<T> {
         inFlight++;
         peak = Math.max(peak, inFlight);
         await new Promise((r) => setTimeout(r, 2));
         inFlight--;
-        order.push(Number(req.path));
+        order.push(req.path);
         return undefined as T;
       },
     };
-    const limited = limitInFlight(slow, 3);
-    await Promise.all(
-      Array.from({ length: 12 }, (_, i) => limited.request({ method: 'GET', path: String(i) })),
+    const { bulk, urgent } = limitInFlight(slow, 3);
+    const all = Array.from({ length: 12 }, (_, i) =>
+      bulk.request({ method: 'GET', path: `b${i}` }),
     );
+    all.push(urgent.request({ method: 'GET', path: 'u' }));
+    await Promise.all(all);
     expect(peak).to.equal(3);
-    expect(order.slice(0, 3).sort()).to.deep.equal([0, 1, 2]);
-    expect(order).to.have.length(12);
+    expect(order).to.have.length(13);
+    // The urgent request waited only for the first three bulk requests to finish.
+    expect(order.indexOf('u')).to.be.lessThan(4);
+    expect(order.filter((p) => p !== 'u')).to.deep.equal(
+      Array.from({ length: 12 }, (_, i) => `b${i}`),
+    );
   });
 });
