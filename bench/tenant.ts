@@ -48,6 +48,7 @@ const { values: args } = parseArgs({
     'max-in-flight': { type: 'string', default: '64' },
     runtime: { type: 'string', default: 'bundle' },
     floor: { type: 'string', default: 'true' },
+    'cpu-prof': { type: 'string' },
   },
 });
 const T = Number(args.tenants);
@@ -434,6 +435,9 @@ async function spawnController(
     'tenantry-controller',
     process.execPath,
     [
+      ...(args['cpu-prof'] !== undefined
+        ? ['--cpu-prof', `--cpu-prof-dir=${args['cpu-prof']}`]
+        : []),
       bundle,
       `--kubeconfig=${kubeconfig}`,
       '--namespace=tenantry-system',

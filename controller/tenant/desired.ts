@@ -49,7 +49,10 @@ export type Cached = DeepReadonly<KubeObject>;
 /** A child the controller wants to exist, ready to be sent on create. */
 export interface DesiredChild {
   readonly kind: ChildKind;
+  /** Shares the Tenant's (read-only) spec values: never mutate it. */
   readonly object: KubeObject;
+  /** {@link contentDigest} of `object`, when already known. */
+  readonly digest?: string;
 }
 
 const RBAC_GROUP = 'rbac.authorization.k8s.io';
@@ -119,7 +122,7 @@ function child(
         labels,
         ownerReferences: [controllerReference(tenant)],
       },
-      ...structuredClone(content),
+      ...content,
     },
   };
 }
@@ -128,7 +131,7 @@ function clusterRoleRef(name: string): KubeObject {
   return { apiGroup: RBAC_GROUP, kind: 'ClusterRole', name };
 }
 
-function ownerRoleBindings(tenant: CachedTenant, namespace: string): DesiredChild[] {
+function ownerRoleBindings(tenant: CachedTenant, namespace?: string): DesiredChild[] {
   const out: DesiredChild[] = [];
   for (const owner of tenant.spec.owners) {
     for (const role of ownerClusterRoles(owner)) {
@@ -162,7 +165,7 @@ function ownerRoleBindings(tenant: CachedTenant, namespace: string): DesiredChil
 
 function additionalBinding(
   tenant: CachedTenant,
-  namespace: string,
+  namespace: string | undefined,
   item: DeepReadonly<AdditionalRoleBinding>,
 ): DesiredChild {
   return child(
@@ -207,11 +210,30 @@ export function isTenantScoped(item: DeepReadonly<TenantResourceQuota>): boolean
   return item.scope === 'Tenant';
 }
 
+/** The children of each Tenant object, built once: they differ between namespaces by name only. */
+const templates = new WeakMap<object, readonly DesiredChild[]>();
+
 /**
  * The children of `tenant` in one namespace, except the ResourceQuotas of Tenant-scoped items,
- * whose `hard` is an allocation the quota sync owns (see {@link tenantQuotaChild}).
+ * whose `hard` is an allocation the quota sync owns (see {@link tenantQuotaChild}). Content and
+ * digests are computed once per Tenant object (the cache replaces the object on every change).
  */
 export function desiredNamespaceChildren(tenant: CachedTenant, namespace: string): DesiredChild[] {
+  let built = templates.get(tenant);
+  if (built === undefined) {
+    built = buildNamespaceChildren(tenant).map((c) => ({
+      ...c,
+      digest: contentDigest(c.kind, c.object),
+    }));
+    templates.set(tenant, built);
+  }
+  return built.map((c) => ({
+    ...c,
+    object: { ...c.object, metadata: { ...c.object.metadata, namespace } },
+  }));
+}
+
+function buildNamespaceChildren(tenant: CachedTenant, namespace?: string): DesiredChild[] {
   const spec = tenant.spec;
   const out: DesiredChild[] = [];
   for (const item of spec.resourceQuotas ?? []) {
@@ -494,7 +516,8 @@ export function childAction(
     return 'replace';
   }
   if (!isSubset(desired.object.metadata?.labels, actual.metadata?.labels)) return 'update';
-  if (contentDigest(kind, desired.object) !== contentDigest(kind, actual)) return 'update';
+  const want = desired.digest ?? contentDigest(kind, desired.object);
+  if (want !== contentDigest(kind, actual)) return 'update';
   return 'none';
 }
 
