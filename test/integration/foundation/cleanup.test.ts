@@ -25,6 +25,8 @@ async function planeThatDies(how: 'throw' | 'sigkill'): Promise<number[]> {
   const child = spawn(process.execPath, ['--import', 'tsx', script, out, how], {
     stdio: ['ignore', 'ignore', 'pipe'],
   });
+  // Listen for the exit now: the child may exit before the pids file is seen.
+  const exited = new Promise((r) => child.once('exit', r));
   let stderr = '';
   child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
   const pids = await eventually(
@@ -33,7 +35,7 @@ async function planeThatDies(how: 'throw' | 'sigkill'): Promise<number[]> {
     90_000,
   );
   if (how === 'sigkill') child.kill('SIGKILL');
-  await new Promise((r) => child.once('exit', r));
+  await exited;
   if (how === 'throw') expect(stderr).to.contain('simulated test failure');
   return pids;
 }

@@ -145,6 +145,16 @@ describe('kubectl tenant with the controller (tenant and admission modules)', fu
   });
 
   it('admin: delete --yes waits until the finalizer has detached the namespaces (Retain)', async () => {
+    // The previous test deleted a namespace; wait until the status no longer lists it.
+    await eventually(
+      'the Tenant status to list only the dev namespace',
+      async () => {
+        const g = await kt(adminConfig, 'get', tenant, '-o', 'json');
+        const t = JSON.parse(g.stdout) as { status?: { namespaces?: string[] } };
+        return JSON.stringify(t.status?.namespaces) === JSON.stringify([dev]) ? true : undefined;
+      },
+      90_000,
+    );
     const r = await kt(adminConfig, 'delete', tenant, '--yes', '--timeout=90s');
     expect(r.code, r.stderr).to.equal(0);
     expect(r.stderr).to.match(
