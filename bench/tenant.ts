@@ -49,6 +49,7 @@ const { values: args } = parseArgs({
     runtime: { type: 'string', default: 'bundle' },
     floor: { type: 'string', default: 'true' },
     'cpu-prof': { type: 'string' },
+    keep: { type: 'boolean', default: false },
   },
 });
 const T = Number(args.tenants);
@@ -334,6 +335,47 @@ async function controllerRequests(
   return out;
 }
 
+/** Server-side view of one user's writes in a window: latency and mean concurrency. */
+interface ServerView {
+  readonly writes: number;
+  readonly meanLatencyMs: number;
+  /** Σ latency / window: how many of the user's writes the apiserver had in hand on average. */
+  readonly meanInFlight: number;
+}
+
+async function serverView(
+  auditLog: string,
+  user: string,
+  from: number,
+  to: number,
+): Promise<ServerView> {
+  let writes = 0;
+  let latency = 0;
+  for (const file of auditFiles(auditLog)) {
+    const lines = createInterface({ input: createReadStream(file) });
+    for await (const line of lines) {
+      if (!line.includes(user)) continue;
+      const e = JSON.parse(line) as {
+        verb: string;
+        user: { username: string };
+        objectRef?: { resource?: string };
+        requestReceivedTimestamp: string;
+        stageTimestamp: string;
+      };
+      const at = Date.parse(e.stageTimestamp);
+      if (e.user.username !== user || at < from || at > to || !WRITE_VERBS.has(e.verb)) continue;
+      if (e.objectRef?.resource === 'leases') continue;
+      writes++;
+      latency += at - Date.parse(e.requestReceivedTimestamp);
+    }
+  }
+  return {
+    writes,
+    meanLatencyMs: writes > 0 ? +(latency / writes).toFixed(1) : 0,
+    meanInFlight: +(latency / (to - from)).toFixed(1),
+  };
+}
+
 /** The controller's own count of its requests (rest_client_requests_total), by "method code". */
 async function clientRequests(c: Proc): Promise<Record<string, number>> {
   const out: Record<string, number> = {};
@@ -486,7 +528,7 @@ async function main(): Promise<void> {
   log(
     `tenants=${T} namespaces/tenant=${N} workers=${WORKERS} max-in-flight=${IN_FLIGHT} idle=${IDLE_S}s`,
   );
-  const plane = await ControlPlane.start({ log });
+  const plane = await ControlPlane.start({ log, keepDir: args.keep === true });
   const admin = new KubeClient(plane.kubeConfig());
   let controller: Proc | undefined;
   const bundle = RUNTIME === 'bundle' ? await bundleController() : undefined;
@@ -501,7 +543,14 @@ async function main(): Promise<void> {
     );
 
     const objects = floorObjects(tenants, 'floor');
+    const floorFrom = Date.now();
     const before = FLOOR ? await floor(admin, objects) : { ms: NaN, cpuS: NaN };
+    const floorServer = await serverView(
+      plane.auditLogPath,
+      'tenantry-admin',
+      floorFrom,
+      Date.now(),
+    );
     log(`floor (before): ${objects.length} objects in ${(before.ms / 1000).toFixed(1)} s`);
 
     const watcher = allReady(admin);
@@ -521,6 +570,12 @@ async function main(): Promise<void> {
       `cold start: converged in ${(coldMs / 1000).toFixed(1)} s from spawn, ${(fromReadyMs / 1000).toFixed(1)} s from /readyz`,
     );
     const coldRequests = await controllerRequests(plane.auditLogPath, spawnAt, convergedEpoch);
+    const coldServer = await serverView(
+      plane.auditLogPath,
+      CONTROLLER_USER,
+      spawnAt,
+      convergedEpoch,
+    );
     // The floor again, right after: the machine's load drifts, so the ratio uses the mean of both.
     const coldClient = await clientRequests(controller);
     const coldHeap = await heap(controller);
@@ -567,6 +622,8 @@ async function main(): Promise<void> {
       ratioFromReady: +(fromReadyMs / floorMs).toFixed(2),
       coldRequests,
       coldWrites: writesOf(coldRequests),
+      floorServer,
+      coldServer,
       coldClientRequests: coldClient,
       coldHeap,
       controllerPeakRssMiB: Math.round(proc.peakMiB),
@@ -585,6 +642,7 @@ async function main(): Promise<void> {
   } finally {
     await controller?.stop().catch(() => undefined);
     await plane.stop();
+    if (args.keep === true) log(`kept ${plane.dir}`);
   }
 }
 

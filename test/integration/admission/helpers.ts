@@ -135,6 +135,50 @@ export async function namespaceGrant(
   });
 }
 
+/**
+ * A predicate for `until`: the request was denied with 403 and a message matching `message`.
+ * Waits must name who denies: an RBAC 403 (a ClusterRoleBinding the authorizer has not seen
+ * yet) is not the webhook or the policy acting.
+ */
+export function deniedBy(message: RegExp): (err: unknown) => boolean {
+  return (err) => {
+    const e = err as { code?: number; body?: { message?: string }; message?: string };
+    return e.code === 403 && message.test(e.body?.message ?? e.message ?? '');
+  };
+}
+
+/** Whether the authorizer lets `c` do `verb` on `resource` (a SelfSubjectAccessReview). */
+export async function canI(
+  c: KubeClient,
+  verb: string,
+  resource: string,
+  namespace?: string,
+  name?: string,
+): Promise<boolean> {
+  const review = await c.request<{ status: { allowed: boolean } }>({
+    method: 'POST',
+    path: '/apis/authorization.k8s.io/v1/selfsubjectaccessreviews',
+    body: { spec: { resourceAttributes: { verb, resource, namespace, name } } },
+  });
+  return review.status.allowed;
+}
+
+/**
+ * Waits until the authorizer has seen a RoleBinding just created for `c`: RBAC reads bindings
+ * from an informer, so a request made at once may still be denied.
+ */
+export async function untilAllowed(
+  c: KubeClient,
+  verb: string,
+  resource: string,
+  namespace?: string,
+  name?: string,
+): Promise<void> {
+  await until(`${verb} ${resource} ${namespace ?? ''}/${name ?? ''} allowed by RBAC`, () =>
+    canI(c, verb, resource, namespace, name),
+  );
+}
+
 /** Asserts `p` is rejected with HTTP `code` and a message matching `message`; returns the message. */
 export async function denied(p: Promise<unknown>, message: RegExp, code = 403): Promise<string> {
   try {

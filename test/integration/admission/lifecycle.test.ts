@@ -24,6 +24,7 @@ import {
   removeAdmissionConfig,
   startAdmission,
   until,
+  untilAllowed,
   user,
 } from './helpers.js';
 
@@ -223,6 +224,7 @@ describe('admission: quota, garbage collection, restart and outage', function ()
       [{ apiGroups: [''], resources: ['namespaces'], verbs: ['patch'] }],
       [{ kind: 'User', name: owner }],
     );
+    await untilAllowed(user(owner), 'patch', 'namespaces', 'default', 'default');
     await denied(
       mergePatch(user(owner), nsPath('default'), {
         metadata: { labels: { 'tenantry.io/tenant': Q } },

@@ -17,6 +17,7 @@ import {
   clusterGrant,
   createTenant,
   denied,
+  deniedBy,
   installCRDs,
   mergePatch,
   namespace,
@@ -24,6 +25,7 @@ import {
   removeAdmissionConfig,
   startAdmission,
   until,
+  untilAllowed,
   user,
 } from './helpers.js';
 
@@ -108,10 +110,22 @@ describe('admission: objects in tenant namespaces (allow-lists, propagated child
         api(DEV, 'services'),
         { metadata: { name: 'probe' }, spec: { type: 'NodePort', ports: [{ port: 80 }] } },
         dry,
-      ).then(
-        () => false,
-        (e: { code?: number }) => e.code === 403,
-      ),
+      ).then(() => false, deniedBy(/Services of type NodePort are not allowed/)),
+    );
+    // The policies load asynchronously too, and the webhook acting says nothing about them.
+    await until('the propagated-objects policy denies a forged NetworkPolicy', async () =>
+      create(
+        owner,
+        api(DEV, 'networkpolicies', 'networking.k8s.io/v1'),
+        {
+          metadata: {
+            name: 'probe',
+            labels: { 'tenantry.io/tenant': A, 'tenantry.io/propagated-from': 'networkpolicy' },
+          },
+          spec: { podSelector: {} },
+        },
+        dry,
+      ).then(() => false, deniedBy(/ValidatingAdmissionPolicy 'tenantry-propagated-objects'/)),
     );
   });
 
@@ -511,6 +525,7 @@ describe('admission: objects in tenant namespaces (allow-lists, propagated child
         },
       });
       const bot = user(sa, ['system:serviceaccounts', `system:serviceaccounts:${DEV}`]);
+      await untilAllowed(bot, 'patch', 'resourcequotas', DEV, 'objects');
       await denied(
         mergePatch(bot, `${api(DEV, 'resourcequotas')}/objects`, {
           spec: { hard: { pods: '1000' } },
@@ -640,6 +655,7 @@ describe('admission: objects in tenant namespaces (allow-lists, propagated child
         [{ apiGroups: [''], resources: ['namespaces'], verbs: ['patch'] }],
         [{ kind: 'User', name: alice }],
       );
+      await untilAllowed(owner, 'patch', 'namespaces', DEV, DEV);
       await denied(
         mergePatch(owner, `${NAMESPACES}/${DEV}`, {
           metadata: { labels: { 'pod-security.kubernetes.io/enforce': 'privileged' } },
