@@ -88,6 +88,41 @@ export class RecentWrites {
     return entry.object as DeepReadonly<T>;
   }
 
+  /**
+   * The cache received `obj` (an add or update event). A write the cache has caught up with is
+   * forgotten; so is a delete once a namesake (another UID) appears.
+   *
+   * Why events and not only {@link resolve}: when the controller's own create is followed by
+   * someone else's delete before the next pass, the cache goes from "absent" to "present" to
+   * "absent" without any pass seeing it present, and resolve would keep answering with the
+   * written copy until the TTL: an owner's delete of a fresh child went unrepaired.
+   */
+  observed(key: string, obj: DeepReadonly<KubeObject>): void {
+    const entry = this.entries.get(key);
+    if (entry === undefined) return;
+    if (entry.object === undefined) {
+      if (obj.metadata?.uid !== entry.uid) this.entries.delete(key);
+      return;
+    }
+    const sameObject = obj.metadata?.uid === entry.object.metadata?.uid;
+    const order = compareResourceVersions(
+      obj.metadata?.resourceVersion,
+      entry.object.metadata?.resourceVersion,
+    );
+    if (!sameObject || order >= 0) this.entries.delete(key);
+  }
+
+  /**
+   * The cache lost `obj` (a delete event). A remembered write of that very object is forgotten,
+   * so the next pass sees it missing; so is our own delete of it, which the cache now shows.
+   */
+  observedDelete(key: string, obj: DeepReadonly<KubeObject>): void {
+    const entry = this.entries.get(key);
+    if (entry === undefined) return;
+    const uid = entry.object === undefined ? entry.uid : entry.object.metadata?.uid;
+    if (uid === undefined || obj.metadata?.uid === uid) this.entries.delete(key);
+  }
+
   /** Number of remembered writes (for tests). */
   size(): number {
     return this.entries.size;

@@ -52,6 +52,7 @@ import {
   INDEX_CHILDREN_BY_TENANT,
   INDEX_NAMESPACES_BY_LABEL,
   INDEX_NAMESPACES_BY_TENANT_UID,
+  followCaches,
   type TenantCaches,
 } from './watches.js';
 import {
@@ -398,6 +399,7 @@ async function ensureGlobal(pass: Pass): Promise<void> {
 /** The Tenant controller's reconcile function. */
 export function tenantReconciler(opts: TenantReconcilerOptions): Reconciler {
   const recent = new RecentWrites();
+  followCaches(recent, opts.caches);
   const deps: ChildWriterDeps = { client: opts.client, recent };
   return async (key: string, ctx: ReconcileContext): Promise<Result> => {
     const pass: Pass = {

@@ -19,6 +19,8 @@ import {
   type NamespacedChildKind,
 } from './kinds.js';
 import { CLUSTER_ROLE_NAMESPACE_OWNER, MANAGED_SELECTOR } from './names.js';
+import type { RecentWrites } from './recent.js';
+import { recentKey } from './writer.js';
 
 /**
  * The key of the cluster-wide objects every Tenant shares (the namespace-owner ClusterRole). A
@@ -132,4 +134,23 @@ export function watchTenantSources(controller: Controller, caches: TenantCaches)
   for (const informer of [...Object.values(caches.children), ...Object.values(caches.cluster)]) {
     controller.watch(informer, { map: tenantKeysOfChild });
   }
+}
+
+/**
+ * Tells `recent` what every cache receives, so a remembered write is forgotten as soon as the
+ * cache has seen it, or has seen it deleted (see {@link RecentWrites.observed}).
+ */
+export function followCaches(recent: RecentWrites, caches: TenantCaches): void {
+  const follow = <T extends KubeObject>(kind: string, informer: Informer<T>): void => {
+    const key = (o: DeepReadonly<KubeObject>): string =>
+      recentKey(kind, o.metadata?.namespace, o.metadata?.name ?? '');
+    informer.addEventHandler({
+      onChange: (obj) => recent.observed(key(obj), obj),
+      onDelete: (obj) => recent.observedDelete(key(obj), obj),
+    });
+  };
+  follow('Tenant', caches.tenants);
+  follow('Namespace', caches.namespaces);
+  for (const [kind, informer] of Object.entries(caches.children)) follow(kind, informer);
+  for (const [kind, informer] of Object.entries(caches.cluster)) follow(kind, informer);
 }

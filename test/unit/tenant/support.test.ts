@@ -89,6 +89,40 @@ describe('recent writes (read-your-writes over a lagging cache)', () => {
     expect(recent.resolve('k', obj('6', 'u2'))?.metadata?.uid).to.equal('u2');
   });
 
+  it('shows a fresh child missing once the cache saw it added and deleted between two passes', () => {
+    // The controller creates a child; before any pass reads it, an owner deletes it.
+    const recent = new RecentWrites(() => 0);
+    recent.wrote('k', obj('10'));
+    recent.observed('k', obj('10'));
+    recent.observedDelete('k', obj('10'));
+    expect(recent.resolve('k', undefined)).to.equal(undefined);
+  });
+
+  it('forgets a write whose object is deleted even if the add event was never seen', () => {
+    const recent = new RecentWrites(() => 0);
+    recent.wrote('k', obj('10'));
+    recent.observedDelete('k', obj('10'));
+    expect(recent.resolve('k', undefined)).to.equal(undefined);
+  });
+
+  it('keeps a write when the cache only reports an older state or an older namesake going away', () => {
+    const recent = new RecentWrites(() => 0);
+    recent.wrote('k', obj('10', 'new'));
+    recent.observed('k', obj('9', 'new'));
+    recent.observedDelete('k', obj('8', 'old'));
+    expect(recent.resolve('k', undefined)?.metadata?.uid).to.equal('new');
+  });
+
+  it('forgets our delete once the cache shows it, and when a namesake appears', () => {
+    const recent = new RecentWrites(() => 0);
+    recent.deleted('k', 'u1');
+    recent.observedDelete('k', obj('5'));
+    expect(recent.size()).to.equal(0);
+    recent.deleted('k', 'u1');
+    recent.observed('k', obj('7', 'u2'));
+    expect(recent.size()).to.equal(0);
+  });
+
   it('orders resourceVersions as integers', () => {
     expect(compareResourceVersions('9', '10')).to.equal(-1);
     expect(compareResourceVersions(undefined, '1')).to.equal(-1);
