@@ -8,7 +8,7 @@ import {
   type HttpMethod,
 } from '@kubernetes/client-node';
 import type { RequestCounter } from './requests.js';
-import { AgentPool, clientHttpLibrary } from './transport.js';
+import { AgentPool, DirectTransport, clientHttpLibrary } from './transport.js';
 
 export {
   RequestCounter,
@@ -92,6 +92,7 @@ export class KubeClient {
   /** Generic object client (create/read/patch/replace/delete/list by apiVersion + kind). */
   readonly objects: ObjectApi;
   private readonly agents = new AgentPool();
+  private readonly direct: DirectTransport;
 
   constructor(kubeConfig: KubeConfig, opts: KubeClientOptions = {}) {
     const cluster = kubeConfig.getCurrentCluster();
@@ -106,6 +107,7 @@ export class KubeClient {
       httpApi: clientHttpLibrary({ counter: opts.counter, agents: this.agents }),
     });
     this.objects = new ObjectApi(this.configuration, kubeConfig);
+    this.direct = new DirectTransport(kubeConfig, cluster.server, this.agents, opts.counter);
   }
 
   /**
@@ -128,6 +130,28 @@ export class KubeClient {
    * @throws ApiException with `code` = HTTP status for non-2xx responses
    */
   async request<T = unknown>(req: RawRequest): Promise<T> {
+    const query = new URLSearchParams();
+    for (const [k, v] of Object.entries(req.query ?? {})) {
+      if (v !== undefined) query.append(k, String(v));
+    }
+    const qs = query.toString();
+    const headers: Record<string, string> = { Accept: 'application/json' };
+    const body = req.body !== undefined ? JSON.stringify(req.body) : undefined;
+    if (body !== undefined) headers['Content-Type'] = req.contentType ?? 'application/json';
+    const direct = await this.direct.send({
+      method: req.method,
+      path: qs === '' ? req.path : `${req.path}?${qs}`,
+      headers,
+      ...(body !== undefined ? { body } : {}),
+      ...(req.signal !== undefined ? { signal: req.signal } : {}),
+    });
+    if (direct !== undefined)
+      return this.result<T>(req, direct.status, direct.text, direct.headers);
+    return this.requestThroughClientNode<T>(req);
+  }
+
+  /** The same request through client-node's HTTP library (proxies, plain-HTTP servers). */
+  private async requestThroughClientNode<T>(req: RawRequest): Promise<T> {
     const ctx = this.configuration.baseServer.makeRequestContext(
       req.path,
       req.method as HttpMethod,
@@ -148,12 +172,21 @@ export class KubeClient {
     await this.kubeConfig.applySecurityAuthentication(ctx);
     const response = await this.configuration.httpApi.send(ctx).toPromise();
     const text = await response.body.text();
-    if (response.httpStatusCode < 200 || response.httpStatusCode > 299) {
+    return this.result<T>(req, response.httpStatusCode, text, response.headers);
+  }
+
+  private result<T>(
+    req: RawRequest,
+    status: number,
+    text: string,
+    headers: Record<string, string>,
+  ): T {
+    if (status < 200 || status > 299) {
       throw new ApiException(
-        response.httpStatusCode,
-        `${req.method} ${req.path} failed with HTTP ${response.httpStatusCode}: ${text.slice(0, 500)}`,
+        status,
+        `${req.method} ${req.path} failed with HTTP ${status}: ${text.slice(0, 500)}`,
         parseJson(text),
-        response.headers,
+        headers,
       );
     }
     return (text === '' ? undefined : JSON.parse(text)) as T;
