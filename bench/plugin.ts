@@ -14,6 +14,7 @@ import { performance } from 'node:perf_hooks';
 import { KubeClient } from '../controller/runtime/kube.js';
 import { ControlPlane } from '../test/harness/controlplane.js';
 import { installCRDs } from '../test/harness/crds.js';
+import { childEnv, envNote } from './child-env.js';
 
 const ROOT = resolve(import.meta.dirname, '..');
 const PLUGIN = join(ROOT, 'plugin/bin/kubectl-tenant');
@@ -105,7 +106,7 @@ export async function benchPlugin(runs = 21, tenants = 20): Promise<string> {
   try {
     await installCRDs(plane.kubeConfig());
     await createTenants(plane, tenants);
-    const env = { ...process.env, KUBECONFIG: plane.kubeconfigPath };
+    const env = { ...childEnv(), KUBECONFIG: plane.kubeconfigPath };
     const commands: Command[] = [
       { label: '`node -e 0` (baseline, same run)', args: ['-e', '0'] },
       { label: '`kubectl-tenant --help`', args: [PLUGIN, '--help'], target: '≤ 150 ms' },
@@ -134,7 +135,7 @@ export async function benchPlugin(runs = 21, tenants = 20): Promise<string> {
       return `| ${cmd.label} | ${ms(f.wallMs)} | ${ratio(f.wallMs, base.wallMs)} | ${ms(f.cpuMs)} | ${ratio(f.cpuMs, base.cpuMs)} | ${cmd.target ?? ''} |`;
     });
     return [
-      `Node ${process.version}, ${cpus().length} × ${cpus()[0]?.model ?? 'unknown CPU'}, load average ${(loadavg()[0] ?? 0).toFixed(1)}, median of ${runs} interleaved runs`,
+      `Node ${process.version}, ${cpus().length} × ${cpus()[0]?.model ?? 'unknown CPU'}, load average ${(loadavg()[0] ?? 0).toFixed(1)}, median of ${runs} interleaved runs; ${envNote()}`,
       '',
       '| command | wall | × `node -e 0` | CPU | × `node -e 0` | target (wall) |',
       '|---|---|---|---|---|---|',

@@ -14,6 +14,7 @@ import { performance } from 'node:perf_hooks';
 import { parseSealingCertificate } from '../crypto/certificate.js';
 import { generateSealingKey } from '../crypto/keys.js';
 import { sealItems } from '../plugin/seal/sealed-secret.js';
+import { childEnv, envNote } from './child-env.js';
 
 const ROOT = resolve(import.meta.dirname, '..');
 const PLUGIN = join(ROOT, 'plugin/bin/kubectl-seal');
@@ -74,6 +75,7 @@ function runProcess(
   const argv = withCpu ? ['--import', CPU_REPORTER, ...args] : [...args];
   const start = performance.now();
   const result = spawnSync(process.execPath, argv, {
+    env: childEnv(),
     stdio: [fd, 'ignore', 'pipe', 'pipe'],
     cwd: ROOT,
   });
@@ -146,7 +148,7 @@ export async function benchSeal(runs = 21): Promise<SealBenchResult> {
 function report(r: SealBenchResult): string {
   const ms = (v: number): string => `${v.toFixed(1)} ms`;
   return [
-    `Node ${process.version}, ${r.cpuModel}, load average ${r.loadAverage}, median of ${r.runs} interleaved runs`,
+    `Node ${process.version}, ${r.cpuModel}, load average ${r.loadAverage}, median of ${r.runs} interleaved runs; ${envNote()}`,
     '',
     '| measurement | result | target |',
     '|---|---|---|',

@@ -1,5 +1,6 @@
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import type { Argv, CommandModule, Options } from 'yargs';
+import { prerenderedHelp } from './help.js';
 import { CliError } from '../shared/errors.js';
 import type { FlagSpec } from '../shared/flags.js';
 import {
@@ -41,6 +42,8 @@ export type Parsed =
 export async function parseTenantArgs(args: readonly string[]): Promise<Parsed> {
   const fast = parseFast(args);
   if (fast !== undefined) return { kind: 'run', invocation: fast };
+  const help = prerenderedHelp(args);
+  if (help !== undefined) return { kind: 'print', text: help };
   return parseWithYargs(args.length === 0 ? ['--help'] : args);
 }
 
@@ -143,6 +146,8 @@ export async function parseWithYargs(args: readonly string[]): Promise<Parsed> {
         '$0 <command> [flags]\n\nManage tenants: groups of namespaces that belong to the same owners.',
       )
       .exitProcess(false)
+      // kubectl speaks English; a fixed locale also keeps the build-time help texts exact.
+      .locale('en')
       .strict()
       .version(`kubectl-tenant version ${VERSION}`)
       .help()

@@ -24,6 +24,10 @@ describe('KubeClient.request (direct node:https transport)', function () {
   let validToken = 'token-1';
   let kubeConfig: KubeConfig;
   let token = 'token-1';
+  /** Rotates the kubeconfig user's token in place (client-node's types make it read-only). */
+  const setToken = (t: string): void => {
+    (kubeConfig.getCurrentUser() as { token?: string }).token = t;
+  };
 
   before(async () => {
     const ca = createCA();
@@ -91,7 +95,7 @@ describe('KubeClient.request (direct node:https transport)', function () {
     seen = [];
     validToken = 'token-1';
     token = 'token-1';
-    kubeConfig.getCurrentUser()!.token = token;
+    setToken(token);
   });
 
   it('sends the credentials, query, body and content type, and parses the answer', async () => {
@@ -143,7 +147,7 @@ describe('KubeClient.request (direct node:https transport)', function () {
     const client = new KubeClient(kubeConfig);
     await client.request({ method: 'GET', path: '/a' });
     validToken = 'token-2';
-    kubeConfig.getCurrentUser()!.token = 'token-2';
+    setToken('token-2');
     await client.request({ method: 'GET', path: '/b' });
     client.close();
     expect(seen.map((s) => [s.url, s.headers.authorization])).to.deep.equal([
