@@ -32,7 +32,7 @@ import {
 } from '../runtime/index.js';
 import { LABEL_UNSEALED, LABEL_UNSEALED_VALUE } from './constants.js';
 import { toCachedSecret, type CachedSecret, type SealedSecretObject } from './desired.js';
-import { apiEventRecorder, type EventRecorder } from './events.js';
+import { apiEventRecorder, queuedEventRecorder, type EventRecorder } from './events.js';
 import { registerSealedSecretRoutes } from './http.js';
 import { requestsByResource, sealedSecretMetrics, type SealedSecretMetrics } from './metrics.js';
 import {
@@ -252,7 +252,10 @@ export function sealedSecretModule(): ControllerModule {
       const sealedSecrets = ctx.informers.get<SealedSecretObject>({
         path: `/apis/${SEALED_SECRET_GROUP}/${SEALED_SECRET_VERSION}/${SEALED_SECRET_PLURAL}`,
       });
-      const events = apiEventRecorder({ client: ctx.client, log: ctx.log, instance: hostname() });
+      const events = queuedEventRecorder(
+        apiEventRecorder({ client: ctx.client, log: ctx.log, instance: hostname() }),
+        { log: ctx.log },
+      );
       const partial = {
         config,
         metrics,
