@@ -23,7 +23,7 @@ import { basename, dirname, join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { createInterface } from 'node:readline';
 import { parseArgs } from 'node:util';
-import { KubeClient, apiErrorCode } from '../controller/runtime/kube.js';
+import { KubeClient, apiErrorCode, loadKubeConfig } from '../controller/runtime/kube.js';
 import { createInformer } from '../controller/runtime/informer.js';
 import type { KubeObject } from '../controller/runtime/objects.js';
 import { desiredClusterRbac, desiredNamespaceChildren } from '../controller/tenant/desired.js';
@@ -552,6 +552,15 @@ async function main(): Promise<void> {
       Date.now(),
     );
     log(`floor (before): ${objects.length} objects in ${(before.ms / 1000).toFixed(1)} s`);
+    // The same floor as the controller's identity: the API server's cost of a write depends on
+    // who sends it (system:masters skips authorization and API Priority and Fairness queues).
+    const asController = new KubeClient(loadKubeConfig({ kubeconfig: identity.kubeconfigPath }));
+    const idFrom = Date.now();
+    const beforeId = FLOOR
+      ? await floor(asController, floorObjects(tenants, 'floorid'))
+      : { ms: NaN, cpuS: NaN };
+    const floorIdServer = await serverView(plane.auditLogPath, CONTROLLER_USER, idFrom, Date.now());
+    log(`floor as the controller's identity (before): ${(beforeId.ms / 1000).toFixed(1)} s`);
 
     const watcher = allReady(admin);
     const spawnAt = Date.now();
@@ -583,7 +592,12 @@ async function main(): Promise<void> {
       ? await floor(admin, floorObjects(tenants, 'floor2'))
       : { ms: NaN, cpuS: NaN };
     log(`floor (after): ${(after.ms / 1000).toFixed(1)} s`);
+    const afterId = FLOOR
+      ? await floor(asController, floorObjects(tenants, 'floorid2'))
+      : { ms: NaN, cpuS: NaN };
+    log(`floor as the controller's identity (after): ${(afterId.ms / 1000).toFixed(1)} s`);
     const floorMs = (before.ms + after.ms) / 2;
+    const floorIdMs = (beforeId.ms + afterId.ms) / 2;
 
     // Steady state (let trailing events drain first).
     await new Promise((r) => setTimeout(r, 5000));
@@ -620,6 +634,11 @@ async function main(): Promise<void> {
       coldFromReadyS: +(fromReadyMs / 1000).toFixed(1),
       ratioFromSpawn: +(coldMs / floorMs).toFixed(2),
       ratioFromReady: +(fromReadyMs / floorMs).toFixed(2),
+      floorAsControllerBeforeS: +(beforeId.ms / 1000).toFixed(1),
+      floorAsControllerAfterS: +(afterId.ms / 1000).toFixed(1),
+      ratioToControllerIdentityFloorFromSpawn: +(coldMs / floorIdMs).toFixed(2),
+      ratioToControllerIdentityFloorFromReady: +(fromReadyMs / floorIdMs).toFixed(2),
+      floorIdServer,
       coldRequests,
       coldWrites: writesOf(coldRequests),
       floorServer,
