@@ -14,7 +14,7 @@
 // file, run by plain node; `--runtime tsx` runs the sources through tsx as the tests do (tsx alone
 // adds ~100 MiB of RSS).
 // Run: npx tsx bench/tenant.ts [--tenants 1000] [--namespaces 5] [--idle 300] [--workers 4]
-//      [--max-in-flight 64] [--runtime bundle|tsx]
+//      [--max-in-flight 64] [--runtime bundle|tsx] [--node-flags "<node flags>"] [--keep]
 import { build } from 'esbuild';
 import { createReadStream, mkdtempSync, readFileSync, readdirSync } from 'node:fs';
 import http from 'node:http';
@@ -50,6 +50,7 @@ const { values: args } = parseArgs({
     floor: { type: 'string', default: 'true' },
     'cpu-prof': { type: 'string' },
     keep: { type: 'boolean', default: false },
+    'node-flags': { type: 'string', default: '' },
   },
 });
 const T = Number(args.tenants);
@@ -480,6 +481,8 @@ async function spawnController(
       ...(args['cpu-prof'] !== undefined
         ? ['--cpu-prof', `--cpu-prof-dir=${args['cpu-prof']}`]
         : []),
+      // V8 or Node flags for the controller process, e.g. --node-flags=--optimize-for-size.
+      ...(args['node-flags'] ?? '').split(' ').filter((f) => f !== ''),
       bundle,
       `--kubeconfig=${kubeconfig}`,
       '--namespace=tenantry-system',
