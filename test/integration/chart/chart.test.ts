@@ -473,7 +473,14 @@ describe('charts/tenantry', function () {
         ).catch((err: unknown) => {
           throw new Error(`${(err as Error).message}\n${log}`);
         });
-        expect(log).to.include('Informers synced');
+        // /readyz can answer before the log line has come through the pipe.
+        await eventually(
+          'the bundled controller to log that its informers synced',
+          () => Promise.resolve(log.includes('Informers synced') ? true : undefined),
+          10_000,
+        ).catch((err: unknown) => {
+          throw new Error(`${(err as Error).message}\n${log}`);
+        });
       } finally {
         child.kill('SIGTERM');
         const code = await exited;
