@@ -307,35 +307,6 @@ function auditFiles(auditLog: string): string[] {
     .map((f) => join(dir, f));
 }
 
-/** The controller's audit events (leases excluded) at or after `since` (epoch ms), by "verb resource". */
-async function controllerRequests(
-  auditLog: string,
-  since: number,
-  until = Infinity,
-): Promise<Record<string, number>> {
-  const out: Record<string, number> = {};
-  for (const file of auditFiles(auditLog)) {
-    const lines = createInterface({ input: createReadStream(file) });
-    for await (const line of lines) {
-      if (!line.includes(CONTROLLER_USER)) continue;
-      const e = JSON.parse(line) as {
-        verb: string;
-        user: { username: string };
-        objectRef?: { resource?: string; subresource?: string };
-        stageTimestamp: string;
-      };
-      const at = Date.parse(e.stageTimestamp);
-      if (e.user.username !== CONTROLLER_USER || at < since || at > until) continue;
-      const resource = e.objectRef?.resource ?? 'nonresource';
-      if (resource === 'leases') continue;
-      const sub = e.objectRef?.subresource !== undefined ? `/${e.objectRef.subresource}` : '';
-      const key = `${e.verb} ${resource}${sub}`;
-      out[key] = (out[key] ?? 0) + 1;
-    }
-  }
-  return out;
-}
-
 /** Server-side view of one user's writes in a window: latency and mean concurrency. */
 interface ServerView {
   readonly writes: number;
@@ -344,14 +315,24 @@ interface ServerView {
   readonly meanInFlight: number;
 }
 
-async function serverView(
+/** What the audit log says about one user in a window (one pass over the log). */
+interface AuditWindow {
+  /** Requests by "verb resource[/subresource]", leases excluded. */
+  readonly requests: Record<string, number>;
+  readonly server: ServerView;
+}
+
+/** One user's audit events (leases excluded) with stageTimestamp in [from, to] (epoch ms). */
+async function auditWindow(
   auditLog: string,
   user: string,
   from: number,
   to: number,
-): Promise<ServerView> {
+): Promise<AuditWindow> {
+  const requests: Record<string, number> = {};
   let writes = 0;
   let latency = 0;
+  let last = from;
   for (const file of auditFiles(auditLog)) {
     const lines = createInterface({ input: createReadStream(file) });
     for await (const line of lines) {
@@ -359,21 +340,31 @@ async function serverView(
       const e = JSON.parse(line) as {
         verb: string;
         user: { username: string };
-        objectRef?: { resource?: string };
+        objectRef?: { resource?: string; subresource?: string };
         requestReceivedTimestamp: string;
         stageTimestamp: string;
       };
       const at = Date.parse(e.stageTimestamp);
-      if (e.user.username !== user || at < from || at > to || !WRITE_VERBS.has(e.verb)) continue;
-      if (e.objectRef?.resource === 'leases') continue;
+      if (e.user.username !== user || at < from || at > to) continue;
+      const resource = e.objectRef?.resource ?? 'nonresource';
+      if (resource === 'leases') continue;
+      const sub = e.objectRef?.subresource !== undefined ? `/${e.objectRef.subresource}` : '';
+      const key = `${e.verb} ${resource}${sub}`;
+      requests[key] = (requests[key] ?? 0) + 1;
+      last = Math.max(last, at);
+      if (!WRITE_VERBS.has(e.verb)) continue;
       writes++;
       latency += at - Date.parse(e.requestReceivedTimestamp);
     }
   }
+  const span = (Number.isFinite(to) ? to : last) - from;
   return {
-    writes,
-    meanLatencyMs: writes > 0 ? +(latency / writes).toFixed(1) : 0,
-    meanInFlight: +(latency / (to - from)).toFixed(1),
+    requests,
+    server: {
+      writes,
+      meanLatencyMs: writes > 0 ? +(latency / writes).toFixed(1) : 0,
+      meanInFlight: span > 0 ? +(latency / span).toFixed(1) : 0,
+    },
   };
 }
 
@@ -548,7 +539,7 @@ async function main(): Promise<void> {
     const objects = floorObjects(tenants, 'floor');
     const floorFrom = Date.now();
     const before = FLOOR ? await floor(admin, objects) : { ms: NaN, cpuS: NaN };
-    const floorServer = await serverView(
+    const floorAudit = await auditWindow(
       plane.auditLogPath,
       'tenantry-admin',
       floorFrom,
@@ -562,7 +553,9 @@ async function main(): Promise<void> {
     const beforeId = FLOOR
       ? await floor(asController, floorObjects(tenants, 'floorid'))
       : { ms: NaN, cpuS: NaN };
-    const floorIdServer = await serverView(plane.auditLogPath, CONTROLLER_USER, idFrom, Date.now());
+    const floorIdServer = (
+      await auditWindow(plane.auditLogPath, CONTROLLER_USER, idFrom, Date.now())
+    ).server;
     log(`floor as the controller's identity (before): ${(beforeId.ms / 1000).toFixed(1)} s`);
 
     const watcher = allReady(admin);
@@ -581,13 +574,9 @@ async function main(): Promise<void> {
     log(
       `cold start: converged in ${(coldMs / 1000).toFixed(1)} s from spawn, ${(fromReadyMs / 1000).toFixed(1)} s from /readyz`,
     );
-    const coldRequests = await controllerRequests(plane.auditLogPath, spawnAt, convergedEpoch);
-    const coldServer = await serverView(
-      plane.auditLogPath,
-      CONTROLLER_USER,
-      spawnAt,
-      convergedEpoch,
-    );
+    const cold = await auditWindow(plane.auditLogPath, CONTROLLER_USER, spawnAt, convergedEpoch);
+    const coldRequests = cold.requests;
+    const coldServer = cold.server;
     // The floor again, right after: the machine's load drifts, so the ratio uses the mean of both.
     const coldClient = await clientRequests(controller);
     const coldHeap = await heap(controller);
@@ -609,7 +598,9 @@ async function main(): Promise<void> {
     await new Promise((r) => setTimeout(r, IDLE_S * 1000));
     const idleProc = idleRss.stop();
     const idleHeap = await heap(controller);
-    const idleRequests = await controllerRequests(plane.auditLogPath, idleFrom);
+    const idleRequests = (
+      await auditWindow(plane.auditLogPath, CONTROLLER_USER, idleFrom, Infinity)
+    ).requests;
 
     await controller.stop();
     const restartFrom = Date.now();
@@ -621,7 +612,9 @@ async function main(): Promise<void> {
     const caughtUpMs = performance.now() - t;
     const restartProc = restartRss.stop();
     await new Promise((r) => setTimeout(r, 2000));
-    const restartRequests = await controllerRequests(plane.auditLogPath, restartFrom);
+    const restartRequests = (
+      await auditWindow(plane.auditLogPath, CONTROLLER_USER, restartFrom, Infinity)
+    ).requests;
 
     const result = {
       machine: `${cpus().length} × ${cpus()[0]?.model ?? '?'}, Node ${process.version}`,
@@ -644,7 +637,7 @@ async function main(): Promise<void> {
       floorIdServer,
       coldRequests,
       coldWrites: writesOf(coldRequests),
-      floorServer,
+      floorServer: floorAudit.server,
       coldServer,
       coldClientRequests: coldClient,
       coldHeap,
