@@ -1,4 +1,5 @@
 import { createServer, type Server } from 'node:https';
+import { createServer as createHttpServer } from 'node:http';
 import type { IncomingMessage } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { KubeConfig } from '@kubernetes/client-node';
@@ -155,6 +156,38 @@ describe('KubeClient.request (direct node:https transport)', function () {
       ['/b', 'Bearer token-1'],
       ['/b', 'Bearer token-2'],
     ]);
+  });
+
+  it('leaves a kubeconfig it cannot serve (plain HTTP) to client-node, counted the same way', async () => {
+    const plain = createHttpServer((req, res) => {
+      res.writeHead(200, { 'Content-Type': 'application/json' });
+      res.end(JSON.stringify({ via: 'plain', url: req.url }));
+    });
+    await new Promise<void>((resolve) => plain.listen(0, '127.0.0.1', resolve));
+    try {
+      const kc = new KubeConfig();
+      kc.loadFromOptions({
+        clusters: [
+          {
+            name: 'plain',
+            server: `http://127.0.0.1:${(plain.address() as AddressInfo).port}`,
+            skipTLSVerify: true,
+          },
+        ],
+        users: [{ name: 'u', token: 't' }],
+        contexts: [{ name: 'c', cluster: 'plain', user: 'u' }],
+        currentContext: 'c',
+      });
+      const counter = new RequestCounter();
+      const client = new KubeClient(kc, { counter });
+      const out = await client.request({ method: 'GET', path: '/api/v1/x', query: { a: 1 } });
+      client.close();
+      expect(out).to.deep.equal({ via: 'plain', url: '/api/v1/x?a=1' });
+      expect(counter.count()).to.equal(1);
+    } finally {
+      plain.closeAllConnections();
+      await new Promise<void>((resolve) => plain.close(() => resolve()));
+    }
   });
 
   it('aborts a request in flight when its signal aborts', async () => {
