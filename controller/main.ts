@@ -2,6 +2,7 @@
  * The controller entry point: parse flags, build the manager, run until SIGTERM/SIGINT.
  * Everything else lives in manager.ts and the modules.
  */
+import { applyHeapGrowth } from './heap.js';
 import { Manager } from './manager.js';
 import { allModules } from './modules.js';
 import { parser } from './options.js';
@@ -10,6 +11,8 @@ import { createLogger, loadKubeConfig } from './runtime/index.js';
 const modules = allModules();
 const flags = await parser(process.argv.slice(2), process.env, modules).parseAsync();
 const log = createLogger({ name: 'tenantry-controller', level: flags['log-level'] });
+const heapFlag = applyHeapGrowth(flags['heap-growth-percent']);
+if (heapFlag !== undefined) log.debug({ v8: heapFlag }, 'V8 heap growth bounded');
 const manager = new Manager({
   kubeConfig: loadKubeConfig({
     ...(flags.kubeconfig !== undefined ? { kubeconfig: flags.kubeconfig } : {}),

@@ -21,6 +21,7 @@ export interface CoreFlags {
   'renew-deadline': number;
   'retry-period': number;
   'log-level': string;
+  'heap-growth-percent': number;
   controllers: string[];
 }
 
@@ -97,6 +98,12 @@ export function parser(
         choices: ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'],
         describe: 'Log level (JSON logs on stdout)',
       },
+      'heap-growth-percent': {
+        type: 'number',
+        default: 50,
+        describe:
+          'How much V8 lets the heap grow past the live set between full collections (0: V8 decides, up to 300)',
+      },
       controllers: {
         type: 'array',
         string: true,
@@ -109,6 +116,9 @@ export function parser(
     if (m.options !== undefined) y = y.options(m.options) as unknown as Argv<CoreFlags>;
   }
   return y.check((a) => {
+    const growth = a['heap-growth-percent'];
+    if (!Number.isInteger(growth) || growth < 0 || growth > 300)
+      throw new Error(`--heap-growth-percent must be a whole number from 0 to 300, got ${growth}`);
     const known = new Set(modules.map((m) => m.name));
     const unknown = a.controllers.filter((c) => !known.has(c));
     if (unknown.length > 0)
