@@ -36,7 +36,7 @@ describe('--heap-growth-percent', () => {
         .fail((msg, err) => {
           throw err ?? new Error(msg);
         })
-        .parseAsync() as Promise<Record<string, unknown>>;
+        .parseAsync();
 
     it('defaults to 50', async () => {
       expect((await parse([]))['heap-growth-percent']).to.equal(50);
