@@ -343,10 +343,12 @@ export function desiredClusterRbac(tenant: CachedTenant): DesiredChild[] {
 }
 
 /**
- * The ClusterRole bound in each tenant namespace to its owners: `get` and `delete` on
+ * The ClusterRole bound in each tenant namespace to its owners: `get`, `patch` and `delete` on
  * `namespaces`. Bound by a RoleBinding it applies only to the namespace the binding lives in (a
- * request for `/api/v1/namespaces/<ns>` is authorised in namespace `<ns>`), so owners can get and
- * delete exactly their own namespaces and list none.
+ * request for `/api/v1/namespaces/<ns>` is authorised in namespace `<ns>`), so owners can get,
+ * label and delete exactly their own namespaces and list none. `patch` is what `kubectl label`,
+ * `annotate` and `edit` send; admission decides which labels and annotations an owner may set
+ * (the tenant label, `tenantry.io/*`, Pod Security keys and the Tenant's forbidden lists never).
  */
 export function namespaceOwnerClusterRole(): KubeObject {
   return {
@@ -356,7 +358,7 @@ export function namespaceOwnerClusterRole(): KubeObject {
       name: CLUSTER_ROLE_NAMESPACE_OWNER,
       labels: { [LABEL_MANAGED_BY]: MANAGED_BY_VALUE },
     },
-    rules: [{ apiGroups: [''], resources: ['namespaces'], verbs: ['get', 'delete'] }],
+    rules: [{ apiGroups: [''], resources: ['namespaces'], verbs: ['get', 'patch', 'delete'] }],
   };
 }
 

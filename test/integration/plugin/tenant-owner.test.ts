@@ -1,6 +1,6 @@
 /**
  * `kubectl tenant` as a tenant owner who holds only what an owner gets: `get` on their own
- * Tenant (by resourceName) and, in each of the tenant's namespaces, get/delete on the namespace
+ * Tenant (by resourceName) and, in each of the tenant's namespaces, get/patch/delete on the namespace
  * and `admin`. No cluster-wide list of anything. Also impersonation with --as/--as-group.
  */
 import { expect } from 'chai';
@@ -57,7 +57,7 @@ describe('kubectl tenant as an owner without cluster-wide list rights', function
       path: '/apis/rbac.authorization.k8s.io/v1/clusterroles',
       body: {
         metadata: { name: selfNs },
-        rules: [{ apiGroups: [''], resources: ['namespaces'], verbs: ['get', 'delete'] }],
+        rules: [{ apiGroups: [''], resources: ['namespaces'], verbs: ['get', 'patch', 'delete'] }],
       },
     });
     for (const ns of [nsA, nsB]) {

@@ -27,14 +27,20 @@ import {
 /** The HTTP status of a request (200 or the error code). */
 async function statusOf(
   c: KubeClient,
-  method: 'GET' | 'DELETE' | 'POST',
+  method: 'GET' | 'DELETE' | 'POST' | 'PATCH',
   path: string,
   body?: unknown,
 ): Promise<number> {
   const [p = '', q = ''] = path.split('?');
   const query = Object.fromEntries(new URLSearchParams(q));
   try {
-    await c.request({ method, path: p, query, ...(body !== undefined ? { body } : {}) });
+    await c.request({
+      method,
+      path: p,
+      query,
+      ...(body !== undefined ? { body } : {}),
+      ...(method === 'PATCH' ? { contentType: 'application/merge-patch+json' } : {}),
+    });
     return 200;
   } catch (err) {
     return apiErrorCode(err) ?? 0;
@@ -52,7 +58,7 @@ describe('Tenant controller: owner RBAC', () => {
     await controller?.stop();
   });
 
-  it('lets an owner get its own Tenant and namespaces, create and delete namespaces, and nothing else', async () => {
+  it('lets an owner get its own Tenant and namespaces, label, create and delete namespaces, and nothing else', async () => {
     const [a, b] = [uniqueName('own-a'), uniqueName('own-b')];
     const alice = getPlane().makeUser(`${a}-alice`);
     const bob = getPlane().makeUser(`${b}-bob`);
@@ -92,6 +98,14 @@ describe('Tenant controller: owner RBAC', () => {
       await get(`/api/v1/namespaces/${bDev}`),
       'the other Tenant keeps its namespace',
     ).to.not.equal(undefined);
+
+    // Label her own namespace (what `kubectl label namespace` sends); not another Tenant's.
+    const label = { metadata: { labels: { team: 'payments' } } };
+    expect(await statusOf(asAlice, 'PATCH', `/api/v1/namespaces/${aDev}`, label)).to.equal(200);
+    expect((await get(`/api/v1/namespaces/${aDev}`))?.metadata?.labels?.['team']).to.equal(
+      'payments',
+    );
+    expect(await statusOf(asAlice, 'PATCH', `/api/v1/namespaces/${bDev}`, label)).to.equal(403);
 
     // Create a namespace (dry run: RBAC only, admission decides the rest) and delete her own.
     expect(
