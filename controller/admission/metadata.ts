@@ -11,7 +11,7 @@ import {
   type KubeObject,
   type OwnerReference,
 } from '../runtime/index.js';
-import { compilePattern } from './regex.js';
+import { compilePattern } from '../../crds/regex.js';
 
 /**
  * Key prefixes on namespaces that only administrators and the controller may set, change or

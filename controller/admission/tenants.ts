@@ -5,7 +5,7 @@
  * (§13.15). `preventDeletion` is a ValidatingAdmissionPolicy (manifests.ts), not this hook.
  */
 import type { Tenant } from '../../crds/index.js';
-import { compilePattern } from './regex.js';
+import { compilePattern } from '../../crds/regex.js';
 import { allow, deny, type AdmissionRequest, type Verdict } from './types.js';
 
 /** Validating hook, tenants CREATE/UPDATE (failurePolicy Fail, only when a regex is set). */

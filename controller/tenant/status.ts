@@ -7,6 +7,7 @@
  * observedGeneration reads as "in progress", never as "done".
  */
 import type { Tenant, TenantState, TenantStatus, TenantStatusOwner } from '../../crds/index.js';
+import { compilePattern } from '../../crds/regex.js';
 import { setCondition, type Condition } from '../runtime/conditions.js';
 import type { DeepReadonly } from '../runtime/objects.js';
 import { ownerClusterRoles } from './desired.js';
@@ -142,28 +143,6 @@ export function terminatingStatus(
   };
 }
 
-/** An RE2 inline flag group at the start (`(?i)`), which JavaScript does not accept. */
-const RE2_FLAGS = /^\(\?[imsU]+\)/;
-
-/** Constructs RE2 accepts and JavaScript would too, but RE2 rejects (lookaround, backreference). */
-const NOT_RE2 = /\(\?<?[=!]|\\[1-9]/;
-
-/**
- * Why an RE2 pattern is invalid, approximated in JavaScript: RE2-only inline flags are accepted,
- * JavaScript-only lookarounds and backreferences are rejected.
- *
- * @returns undefined when the pattern compiles
- */
-export function invalidRegex(pattern: string): string | undefined {
-  if (NOT_RE2.test(pattern)) return 'lookarounds and backreferences are not supported (RE2 syntax)';
-  try {
-    new RegExp(pattern.replace(RE2_FLAGS, ''));
-    return undefined;
-  } catch (err) {
-    return (err as Error).message;
-  }
-}
-
 /** Problems of the spec itself that no write can fix (the apiserver's schema cannot check these). */
 export function specProblems(tenant: DeepReadonly<Tenant>): Problem[] {
   const options = tenant.spec.namespaceOptions;
@@ -174,11 +153,11 @@ export function specProblems(tenant: DeepReadonly<Tenant>): Problem[] {
   ] as const;
   for (const [field, pattern] of lists) {
     if (pattern === undefined) continue;
-    const why = invalidRegex(pattern);
-    if (why !== undefined) {
+    const compiled = compilePattern(pattern);
+    if (!compiled.ok) {
       out.push({
         reason: Reasons.InvalidSpec,
-        message: `spec.namespaceOptions.${field}.deniedRegex does not compile: ${why}`,
+        message: `spec.namespaceOptions.${field}.deniedRegex does not compile as RE2: ${compiled.error}`,
       });
     }
   }

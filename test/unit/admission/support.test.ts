@@ -21,7 +21,7 @@ import {
   checkQuota,
   liveReservations,
 } from '../../../controller/admission/ledger.js';
-import { compilePattern } from '../../../controller/admission/regex.js';
+import { compilePattern } from '../../../crds/regex.js';
 import { WebhookServer } from '../../../controller/admission/server.js';
 import { validateTenant } from '../../../controller/admission/tenants.js';
 import { deny, type AdmissionRequest } from '../../../controller/admission/types.js';

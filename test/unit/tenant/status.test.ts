@@ -1,7 +1,8 @@
 import { expect } from 'chai';
+import { validateTenant } from '../../../controller/admission/tenants.js';
+import type { AdmissionRequest } from '../../../controller/admission/types.js';
 import {
   computeStatus,
-  invalidRegex,
   specProblems,
   terminatingStatus,
   type Problem,
@@ -87,12 +88,39 @@ describe('Tenant status', () => {
   });
 
   it('flags forbidden-key expressions that do not compile as RE2 (Ready=False, InvalidSpec)', () => {
-    expect(invalidRegex('^internal\\.example\\.com/')).to.equal(undefined);
-    expect(invalidRegex('(?i)^Example')).to.equal(undefined);
-    expect(invalidRegex('(unclosed')).to.be.a('string');
-    expect(invalidRegex('^(?!kube)')).to.match(/RE2/);
-    const bad = tenant('a');
-    bad.spec.namespaceOptions = { forbiddenLabels: { deniedRegex: '[a-' } };
-    expect(specProblems(bad).map((p) => p.reason)).to.deep.equal(['InvalidSpec']);
+    const problems = (
+      field: 'forbiddenLabels' | 'forbiddenAnnotations',
+      deniedRegex: string,
+    ): Problem[] => {
+      const t = tenant('a');
+      t.spec.namespaceOptions = { [field]: { deniedRegex } };
+      return specProblems(t);
+    };
+    // Valid RE2, including the inline flags JavaScript's RegExp refuses.
+    expect(problems('forbiddenLabels', '^internal\\.example\\.com/')).to.deep.equal([]);
+    expect(problems('forbiddenLabels', '(?i)^Example')).to.deep.equal([]);
+    // Not RE2: a syntax error, a lookahead, a backreference.
+    for (const bad of ['[a-', '(unclosed', '^(?!kube)', '(a)\\1']) {
+      const found = problems('forbiddenAnnotations', bad);
+      expect(
+        found.map((p) => p.reason),
+        bad,
+      ).to.deep.equal(['InvalidSpec']);
+      expect(found[0]?.message, bad).to.match(
+        /^spec\.namespaceOptions\.forbiddenAnnotations\.deniedRegex does not compile as RE2: /,
+      );
+    }
+  });
+
+  it('judges a pattern exactly as admission does (one definition of a valid deniedRegex)', () => {
+    for (const source of ['(?i)^Example', '^a.b$', '[a-', '^(?!kube)', '\\Qa.b\\E', '(?P<x>a)']) {
+      const t = tenant('a');
+      t.spec.namespaceOptions = { forbiddenLabels: { deniedRegex: source } };
+      const webhook = validateTenant({
+        operation: 'CREATE',
+        object: t,
+      } as unknown as AdmissionRequest);
+      expect(specProblems(t).length === 0, source).to.equal(webhook.allowed);
+    }
   });
 });
