@@ -24,6 +24,7 @@ import { performance } from 'node:perf_hooks';
 import { createInterface } from 'node:readline';
 import { parseArgs } from 'node:util';
 import { KubeClient, apiErrorCode, loadKubeConfig } from '../controller/runtime/kube.js';
+import { IMAGE_NODE_FLAGS } from '../controller/heap.js';
 import { createInformer } from '../controller/runtime/informer.js';
 import type { KubeObject } from '../controller/runtime/objects.js';
 import { desiredClusterRbac, desiredNamespaceChildren } from '../controller/tenant/desired.js';
@@ -472,7 +473,8 @@ async function spawnController(
       ...(args['cpu-prof'] !== undefined
         ? ['--cpu-prof', `--cpu-prof-dir=${args['cpu-prof']}`]
         : []),
-      // V8 or Node flags for the controller process, e.g. --node-flags=--optimize-for-size.
+      // As the image runs it (Dockerfile ENTRYPOINT), then --node-flags (later flags win).
+      ...IMAGE_NODE_FLAGS,
       ...(args['node-flags'] ?? '').split(' ').filter((f) => f !== ''),
       bundle,
       `--kubeconfig=${kubeconfig}`,

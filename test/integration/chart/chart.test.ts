@@ -14,6 +14,7 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'n
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parse, stringify } from 'yaml';
+import { IMAGE_NODE_FLAGS } from '../../../controller/heap.js';
 import { allModules } from '../../../controller/modules.js';
 import { documentedValues, generatedTemplates } from '../../../scripts/render-chart.js';
 import { ensureHelm } from '../../harness/binaries.js';
@@ -414,7 +415,9 @@ describe('charts/tenantry', function () {
       const runtime = lines.slice(lines.indexOf(froms[1] ?? ''));
       expect(lines).to.include('RUN npm ci --ignore-scripts --no-audit --no-fund');
       expect(runtime).to.include('COPY --from=build /src/dist/controller.mjs /app/controller.mjs');
-      expect(runtime).to.include('ENTRYPOINT ["/nodejs/bin/node", "/app/controller.mjs"]');
+      expect(runtime).to.include(
+        `ENTRYPOINT [${['/nodejs/bin/node', ...IMAGE_NODE_FLAGS, '/app/controller.mjs'].map((a) => JSON.stringify(a)).join(', ')}]`,
+      );
       const user = runtime.find((l) => l.startsWith('USER '));
       const values = parse(readFileSync(join(CHART, 'values.yaml'), 'utf8')) as {
         podSecurityContext: { runAsUser: number; runAsGroup: number };
@@ -447,6 +450,7 @@ describe('charts/tenantry', function () {
       const child = spawn(
         process.execPath,
         [
+          ...IMAGE_NODE_FLAGS,
           join(out, 'controller.mjs'),
           `--kubeconfig=${plane.kubeconfigPath}`,
           `--namespace=${ns}`,
