@@ -79,6 +79,27 @@ async function tenantsServed(ctx: ManagerContext): Promise<boolean> {
   }
 }
 
+const SEALED_SECRETS_PATH = `/apis/${SEALED_SECRET_GROUP}/${SEALED_SECRET_VERSION}/${SEALED_SECRET_PLURAL}`;
+
+/**
+ * Refuses to start with a `--label-selector` the API server rejects (the informer would retry it
+ * quietly forever). The API server is the judge of the syntax, so one LIST of one item asks it.
+ */
+async function checkLabelSelector(ctx: ManagerContext, selector: string): Promise<void> {
+  if (selector === '') return;
+  try {
+    await ctx.client.request({
+      method: 'GET',
+      path: SEALED_SECRETS_PATH,
+      query: { labelSelector: selector, limit: 1 },
+    });
+  } catch (err) {
+    if (apiErrorCode(err) !== 400) return;
+    const why = (err as { body?: { message?: string } }).body?.message ?? String(err);
+    throw new Error(`--label-selector ${JSON.stringify(selector)} is invalid: ${why}`);
+  }
+}
+
 /** Logs clearly, once at start, when key Secrets cannot be listed (the informer retries quietly). */
 async function probeKeyAccess(ctx: ManagerContext): Promise<void> {
   const namespace = ctx.config.namespace;
@@ -249,8 +270,10 @@ export function sealedSecretModule(): ControllerModule {
       const keySecrets = keyInformers(ctx, config, ring, metrics);
       const served = await tenantsServed(ctx);
       const scope = scopeLookups(ctx, served);
+      await checkLabelSelector(ctx, config.labelSelector);
       const sealedSecrets = ctx.informers.get<SealedSecretObject>({
-        path: `/apis/${SEALED_SECRET_GROUP}/${SEALED_SECRET_VERSION}/${SEALED_SECRET_PLURAL}`,
+        path: SEALED_SECRETS_PATH,
+        ...(config.labelSelector !== '' ? { labelSelector: config.labelSelector } : {}),
       });
       const events = queuedEventRecorder(
         apiEventRecorder({ client: ctx.client, log: ctx.log, instance: hostname() }),

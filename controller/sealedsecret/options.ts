@@ -91,6 +91,11 @@ export const SEALED_SECRET_OPTIONS: Readonly<Record<string, Options>> = {
     default: 4,
     describe: 'Concurrent SealedSecret reconciles',
   },
+  'label-selector': {
+    type: 'string',
+    default: '',
+    describe: 'Only SealedSecrets matching this label selector (e.g. shard=a), as Bitnami',
+  },
 };
 
 /** The parsed, validated configuration. */
@@ -104,6 +109,8 @@ export interface SealedSecretConfig {
   readonly driftCheckIntervalMs: number;
   readonly omitSecretMetrics: boolean;
   readonly workers: number;
+  /** `--label-selector`; empty: every SealedSecret. */
+  readonly labelSelector: string;
 }
 
 const PREFIX = /^[a-z0-9]([-a-z0-9]*)?$/;
@@ -167,5 +174,6 @@ export function parseSealedSecretConfig(
     driftCheckIntervalMs: parseDuration(str(flags, 'drift-check-interval', '1h')),
     omitSecretMetrics: bool(flags, 'metrics-omit-secret-labels', false),
     workers: Math.max(1, Math.floor(workers)),
+    labelSelector: str(flags, 'label-selector', '').trim(),
   };
 }

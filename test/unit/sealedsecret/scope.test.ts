@@ -80,5 +80,9 @@ describe('SealedSecret scope', () => {
     expect(c.keyPolicy.cutoff?.toISOString()).to.equal('2006-01-02T22:04:05.000Z');
     expect(() => parseSealedSecretConfig({ 'key-prefix': 'Bad_Prefix' })).to.throw('--key-prefix');
     expect(() => parseSealedSecretConfig({ 'key-size': 1024 })).to.throw('--key-size');
+    expect(c.labelSelector).to.equal('');
+    expect(
+      parseSealedSecretConfig({ 'label-selector': ' shard in (a,b) ' }).labelSelector,
+    ).to.equal('shard in (a,b)');
   });
 });
