@@ -29,6 +29,7 @@ import { hybridEncryptNative } from '../crypto/hybrid.js';
 import { encryptionLabel } from '../crypto/scope.js';
 import { sealedSecretCRD, tenantCRD } from '../crds/index.js';
 import { ControlPlane } from '../test/harness/controlplane.js';
+import { checkLoadAtStart, loadNow } from './load.js';
 
 const args = process.argv.slice(2);
 const arg = (name: string, def: number): number => {
@@ -375,6 +376,7 @@ async function main(): Promise<void> {
   log(
     `bench: ${COUNT} SealedSecrets × ${ITEMS} items, ${KEYS} keys; ${cpus().length} cores, ${cpus()[0]?.model ?? '?'}`,
   );
+  const loadAtStart = checkLoadAtStart(log);
   const plane = await ControlPlane.start({ log });
   try {
     const admin = new KubeClient(plane.kubeConfig());
@@ -456,6 +458,7 @@ async function main(): Promise<void> {
     const rate = median([before.sync, after.sync]);
     const poolRate = median([before.pool, after.pool]);
     const result = {
+      loadAverage: { atStart: loadAtStart, atEnd: loadNow() },
       count: COUNT,
       items,
       keys: KEYS,

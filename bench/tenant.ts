@@ -25,6 +25,7 @@ import { createInterface } from 'node:readline';
 import { parseArgs } from 'node:util';
 import { KubeClient, apiErrorCode, loadKubeConfig } from '../controller/runtime/kube.js';
 import { IMAGE_NODE_FLAGS } from '../controller/heap.js';
+import { checkLoadAtStart, loadNow } from './load.js';
 import { createInformer } from '../controller/runtime/informer.js';
 import type { KubeObject } from '../controller/runtime/objects.js';
 import { desiredClusterRbac, desiredNamespaceChildren } from '../controller/tenant/desired.js';
@@ -524,6 +525,7 @@ async function main(): Promise<void> {
   log(
     `tenants=${T} namespaces/tenant=${N} workers=${WORKERS} max-in-flight=${IN_FLIGHT} idle=${IDLE_S}s`,
   );
+  const loadAtStart = checkLoadAtStart(log);
   const plane = await ControlPlane.start({ log, keepDir: args.keep === true });
   const admin = new KubeClient(plane.kubeConfig());
   let controller: Proc | undefined;
@@ -620,6 +622,7 @@ async function main(): Promise<void> {
 
     const result = {
       machine: `${cpus().length} × ${cpus()[0]?.model ?? '?'}, Node ${process.version}`,
+      loadAverage: { atStart: loadAtStart, atEnd: loadNow() },
       runtime: RUNTIME,
       tenants: T,
       namespaces: T * N,
