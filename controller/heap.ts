@@ -25,14 +25,21 @@ export const IMAGE_NODE_FLAGS: readonly string[] = ['--max-semi-space-size=8'];
 
 const V8_FLAG = '--heap-growing-percent';
 
+/** Why `percent` is not a valid `--heap-growth-percent` (a whole number from 0 to 300), if it is not. */
+export function invalidHeapGrowth(percent: number): string | undefined {
+  return Number.isInteger(percent) && percent >= 0 && percent <= 300
+    ? undefined
+    : `--heap-growth-percent must be a whole number from 0 to 300, got ${percent}`;
+}
+
 /** The V8 flag to set for `percent`, or undefined to leave V8's own heuristic (0) or the operator's flag. */
 export function heapGrowthFlag(
   percent: number,
   execArgv: readonly string[],
   nodeOptions: string | undefined,
 ): string | undefined {
-  if (!Number.isInteger(percent) || percent < 0)
-    throw new Error(`--heap-growth-percent must be a whole number ≥ 0, got ${percent}`);
+  const invalid = invalidHeapGrowth(percent);
+  if (invalid !== undefined) throw new Error(invalid);
   if (percent === 0) return undefined;
   const given = [...execArgv, ...(nodeOptions ?? '').split(/\s+/)].some(
     (a) => a === V8_FLAG || a.startsWith(`${V8_FLAG}=`) || a.startsWith('--heap_growing_percent'),

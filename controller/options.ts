@@ -4,6 +4,7 @@
  */
 import { existsSync, readFileSync } from 'node:fs';
 import yargs, { type Argv } from 'yargs';
+import { invalidHeapGrowth } from './heap.js';
 import type { ControllerModule } from './module.js';
 
 const SA_NAMESPACE_FILE = '/var/run/secrets/kubernetes.io/serviceaccount/namespace';
@@ -116,9 +117,8 @@ export function parser(
     if (m.options !== undefined) y = y.options(m.options) as unknown as Argv<CoreFlags>;
   }
   return y.check((a) => {
-    const growth = a['heap-growth-percent'];
-    if (!Number.isInteger(growth) || growth < 0 || growth > 300)
-      throw new Error(`--heap-growth-percent must be a whole number from 0 to 300, got ${growth}`);
+    const invalidGrowth = invalidHeapGrowth(a['heap-growth-percent']);
+    if (invalidGrowth !== undefined) throw new Error(invalidGrowth);
     const known = new Set(modules.map((m) => m.name));
     const unknown = a.controllers.filter((c) => !known.has(c));
     if (unknown.length > 0)

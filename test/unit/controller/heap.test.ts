@@ -23,9 +23,11 @@ describe('--heap-growth-percent', () => {
       );
     });
 
-    it('rejects a value that is not a whole number ≥ 0, naming the flag', () => {
+    it('rejects a value that is not a whole number from 0 to 300, naming the flag', () => {
       expect(() => heapGrowthFlag(-1, [], undefined)).to.throw(/--heap-growth-percent.*-1/);
       expect(() => heapGrowthFlag(1.5, [], undefined)).to.throw(/--heap-growth-percent/);
+      expect(() => heapGrowthFlag(301, [], undefined)).to.throw(/--heap-growth-percent.*301/);
+      expect(heapGrowthFlag(300, [], undefined)).to.equal('--heap-growing-percent=300');
     });
   });
 
