@@ -8,13 +8,14 @@
 // Run: npm run build && npx tsx bench/plugin.ts [--runs 21] [--tenants 20]
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { cpus, loadavg } from 'node:os';
+import { cpus } from 'node:os';
 import { join, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { KubeClient } from '../controller/runtime/kube.js';
 import { ControlPlane } from '../test/harness/controlplane.js';
 import { installCRDs } from '../test/harness/crds.js';
 import { childEnv, envNote } from './child-env.js';
+import { loadNow } from './load.js';
 
 const ROOT = resolve(import.meta.dirname, '..');
 const PLUGIN = join(ROOT, 'plugin/bin/kubectl-tenant');
@@ -135,7 +136,7 @@ export async function benchPlugin(runs = 21, tenants = 20): Promise<string> {
       return `| ${cmd.label} | ${ms(f.wallMs)} | ${ratio(f.wallMs, base.wallMs)} | ${ms(f.cpuMs)} | ${ratio(f.cpuMs, base.cpuMs)} | ${cmd.target ?? ''} |`;
     });
     return [
-      `Node ${process.version}, ${cpus().length} × ${cpus()[0]?.model ?? 'unknown CPU'}, load average ${(loadavg()[0] ?? 0).toFixed(1)}, median of ${runs} interleaved runs; ${envNote()}`,
+      `Node ${process.version}, ${cpus().length} × ${cpus()[0]?.model ?? 'unknown CPU'}, load average ${loadNow()}, median of ${runs} interleaved runs; ${envNote()}`,
       '',
       '| command | wall | × `node -e 0` | CPU | × `node -e 0` | target (wall) |',
       '|---|---|---|---|---|---|',

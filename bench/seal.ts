@@ -15,6 +15,7 @@ import { parseSealingCertificate } from '../crypto/certificate.js';
 import { generateSealingKey } from '../crypto/keys.js';
 import { sealItems } from '../plugin/seal/sealed-secret.js';
 import { childEnv, envNote } from './child-env.js';
+import { loadNow } from './load.js';
 
 const ROOT = resolve(import.meta.dirname, '..');
 const PLUGIN = join(ROOT, 'plugin/bin/kubectl-seal');
@@ -30,7 +31,7 @@ export interface SealBenchResult {
   readonly sealThousandItemsMs: number;
   readonly cpuModel: string;
   /** 1-minute load average at the end: the machines are shared, so say how busy it was. */
-  readonly loadAverage: string;
+  readonly loadAverage: number;
 }
 
 const SECRET3 = `apiVersion: v1
@@ -128,7 +129,7 @@ export async function benchSeal(runs = 21): Promise<SealBenchResult> {
 
     const nodeBaselineMs = median(baseline);
     const sealProcessMs = median(seal);
-    const { cpus, loadavg } = await import('node:os');
+    const { cpus } = await import('node:os');
     return {
       runs,
       nodeBaselineMs,
@@ -138,7 +139,7 @@ export async function benchSeal(runs = 21): Promise<SealBenchResult> {
       sealProcessCpuMs: median(sealCpu),
       sealThousandItemsMs,
       cpuModel: `${cpus().length} × ${cpus()[0]?.model ?? 'unknown CPU'}`,
-      loadAverage: (loadavg()[0] ?? 0).toFixed(1),
+      loadAverage: loadNow(),
     };
   } finally {
     rmSync(dir, { recursive: true, force: true });

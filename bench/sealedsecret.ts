@@ -16,7 +16,7 @@ import {
   webcrypto,
 } from 'node:crypto';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
-import { readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { Session } from 'node:inspector/promises';
 import { cpus } from 'node:os';
 import { Manager } from '../controller/manager.js';
@@ -30,6 +30,7 @@ import { encryptionLabel } from '../crypto/scope.js';
 import { sealedSecretCRD, tenantCRD } from '../crds/index.js';
 import { ControlPlane } from '../test/harness/controlplane.js';
 import { checkLoadAtStart, loadNow } from './load.js';
+import { cpuSecondsOf, threadCpuSeconds } from './proc.js';
 
 const args = process.argv.slice(2);
 const arg = (name: string, def: number): number => {
@@ -168,46 +169,16 @@ async function pool<T>(items: T[], limit: number, fn: (t: T) => Promise<unknown>
   );
 }
 
-/** CPU seconds (user + system) of a process so far, from /proc. */
-function cpuSecondsOf(pid: number): number {
-  try {
-    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.split(' ') ?? [];
-    return (Number(fields[11]) + Number(fields[12])) / 100;
-  } catch {
-    return NaN;
-  }
-}
-
-/** CPU seconds of this process and of each plane component. */
-/**
- * CPU seconds of this process's threads: the main thread (the event loop: JS, TLS, parsing) and
- * the others together (libuv's pool running the RSA jobs, V8's GC and compiler threads).
- */
-function threadCpu(): Record<string, number> {
-  const out: Record<string, number> = {};
-  for (const tid of readdirSync('/proc/self/task')) {
-    try {
-      const stat = readFileSync(`/proc/self/task/${tid}/stat`, 'utf8');
-      const name = Number(tid) === process.pid ? 'main' : 'other threads';
-      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-      const ticks = Number(fields[11]) + Number(fields[12]);
-      out[name] = (out[name] ?? 0) + ticks / 100;
-    } catch {
-      // The thread ended between the listing and the read.
-    }
-  }
-  return out;
-}
-
+/** CPU seconds of this process (in all, and by thread) and of each plane component. */
 function cpuSnapshot(plane: ControlPlane): {
   self: number;
-  threads: Record<string, number>;
+  threads: ReturnType<typeof threadCpuSeconds>;
   plane: number[];
 } {
   const u = process.cpuUsage();
   return {
     self: (u.user + u.system) / 1e6,
-    threads: threadCpu(),
+    threads: threadCpuSeconds(),
     plane: plane.componentPids().map(cpuSecondsOf),
   };
 }
@@ -477,13 +448,12 @@ async function main(): Promise<void> {
         passesThatDecrypted: firstUnseals,
         cpuSeconds: {
           benchProcessWithController: cpuAfter.self - cpuBefore.self,
-          // Threads that ended during the window are missing from both sides.
-          byThread: Object.fromEntries(
-            Object.entries(cpuAfter.threads).map(([k, v]) => [
-              k,
-              Math.round((v - (cpuBefore.threads[k] ?? 0)) * 100) / 100,
-            ]),
-          ),
+          byThread: {
+            main: +(cpuAfter.threads.main - cpuBefore.threads.main).toFixed(2),
+            otherThreads: +(
+              cpuAfter.threads['other threads'] - cpuBefore.threads['other threads']
+            ).toFixed(2),
+          },
           etcdApiserverKcm: cpuAfter.plane.map((x, i) => x - (cpuBefore.plane[i] ?? 0)),
         },
         reconcileErrors: firstErrors,

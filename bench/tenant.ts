@@ -26,6 +26,7 @@ import { parseArgs } from 'node:util';
 import { KubeClient, apiErrorCode, loadKubeConfig } from '../controller/runtime/kube.js';
 import { IMAGE_NODE_FLAGS } from '../controller/heap.js';
 import { checkLoadAtStart, loadNow } from './load.js';
+import { cpuSecondsOf } from './proc.js';
 import { createInformer } from '../controller/runtime/informer.js';
 import type { KubeObject } from '../controller/runtime/objects.js';
 import { desiredClusterRbac, desiredNamespaceChildren } from '../controller/tenant/desired.js';
@@ -273,9 +274,7 @@ interface ProcessSample {
 function sampleProcess(pid: number): ProcessSample {
   const status = readFileSync(`/proc/${pid}/status`, 'utf8');
   const rssKiB = Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0);
-  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.split(' ') ?? [];
-  const ticks = Number(stat[11] ?? 0) + Number(stat[12] ?? 0);
-  return { rssMiB: rssKiB / 1024, cpuS: ticks / 100 };
+  return { rssMiB: rssKiB / 1024, cpuS: cpuSecondsOf(pid) };
 }
 
 /** Samples RSS every 500 ms until stopped; returns the peak. */

@@ -1,14 +1,14 @@
 /**
- * The RSA half of unsealing, off the event loop. A 4096-bit RSA private operation costs ~3.6 ms
- * of CPU (performance.md §7); done synchronously, 200 of them delay probes and HTTP answers by
- * tens of milliseconds. WebCrypto runs each one as a job on libuv's thread pool, so the event
+ * The RSA half of unsealing, off the event loop. A 4096-bit RSA private operation costs ~6 ms of
+ * CPU on the 2-core test machines (160–175/s on one thread, docs/benchmarks.md); done
+ * synchronously, 300 of them pushed the event-loop delay p99 to 65–313 ms. WebCrypto runs each one as a job on libuv's thread pool, so the event
  * loop stays free and the cores work in parallel.
  *
  * Parallel only with one key handle per job: Node serialises the jobs on one key behind that
  * key's mutex, so four decryptions in flight with a single CryptoKey ran one at a time, slower
- * than a plain synchronous loop (measured on 2 cores: 149/s against 166/s). Each key is therefore
- * imported once per core, and a job takes the copy with the fewest jobs in flight (244/s with
- * two copies, 283/s with four, 4 jobs in flight).
+ * than a plain synchronous loop (measured on 2 cores: 146/s against 161/s). Each key is therefore
+ * imported once per core, and a job takes the copy with the fewest jobs in flight (297–328/s on
+ * 2 cores with a handle per job).
  */
 import { availableParallelism } from 'node:os';
 import { webcrypto, type KeyObject } from 'node:crypto';

@@ -126,7 +126,12 @@ export function queuedEventRecorder(
         return Promise.resolve();
       }
       return new Promise<void>((resolve) => {
-        queue.push(() => inner.record(about, type, reason, message).then(resolve, resolve));
+        // Through a promise, so a recorder that throws instead of rejecting cannot stop the queue.
+        queue.push(() =>
+          Promise.resolve()
+            .then(() => inner.record(about, type, reason, message))
+            .then(resolve, resolve),
+        );
         if (!sending) void drain();
       });
     },

@@ -63,6 +63,23 @@ describe('queued Event recorder (one Event in flight, like client-go)', () => {
     expect(g.started).to.deep.equal(['sent', 'q1', 'q2']);
   });
 
+  it('keeps sending after a recorder that throws instead of rejecting', async () => {
+    let calls = 0;
+    const rec = queuedEventRecorder(
+      {
+        record: () => {
+          calls++;
+          if (calls === 1) throw new Error('sync boom');
+          return Promise.resolve();
+        },
+      },
+      { log },
+    );
+    await rec.record(about, 'Warning', 'x', '');
+    await rec.record(about, 'Normal', 'y', '');
+    expect(calls).to.equal(2);
+  });
+
   it('keeps sending after a failed Event', async () => {
     let calls = 0;
     const rec = queuedEventRecorder(
