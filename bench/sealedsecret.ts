@@ -7,7 +7,7 @@
 //  (c) restart with everything in sync: RSA operations and writes (goal 0 and 0).
 // A fresh local control plane; the controller runs in-process (leader election off, so no Lease
 // writes) and is counted through its own RequestCounter and metrics registry.
-// Run: npx tsx bench/sealedsecret.ts [--count 1000] [--keys 13]
+// Run: npx tsx bench/sealedsecret.ts [--count 1000] [--keys 13] [--workers N]
 import {
   constants,
   generateKeyPairSync,
@@ -16,7 +16,8 @@ import {
   webcrypto,
 } from 'node:crypto';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
-import { writeFileSync } from 'node:fs';
+import { openSync, writeFileSync } from 'node:fs';
+import { spawn } from 'node:child_process';
 import { Session } from 'node:inspector/promises';
 import { cpus } from 'node:os';
 import { Manager } from '../controller/manager.js';
@@ -30,7 +31,12 @@ import { encryptionLabel } from '../crypto/scope.js';
 import { sealedSecretCRD, tenantCRD } from '../crds/index.js';
 import { ControlPlane } from '../test/harness/controlplane.js';
 import { checkLoadAtStart, loadNow } from './load.js';
-import { cpuSecondsOf, threadCpuSeconds } from './proc.js';
+import {
+  cpuSecondsOf,
+  machineCpuSeconds,
+  mainThreadUserSystem,
+  threadCpuSeconds,
+} from './proc.js';
 
 const args = process.argv.slice(2);
 const arg = (name: string, def: number): number => {
@@ -39,6 +45,7 @@ const arg = (name: string, def: number): number => {
 };
 const COUNT = arg('count', 1000);
 const KEYS = arg('keys', 13);
+const WORKERS = arg('workers', 0); // 0: the controller's default
 const ITEMS = 3;
 const PER_NAMESPACE = 50;
 const CTL_NS = 'sealed-secrets';
@@ -174,12 +181,16 @@ function cpuSnapshot(plane: ControlPlane): {
   self: number;
   threads: ReturnType<typeof threadCpuSeconds>;
   plane: number[];
+  machine: ReturnType<typeof machineCpuSeconds>;
+  mainUserSystem: ReturnType<typeof mainThreadUserSystem>;
 } {
   const u = process.cpuUsage();
   return {
     self: (u.user + u.system) / 1e6,
     threads: threadCpuSeconds(),
     plane: plane.componentPids().map(cpuSecondsOf),
+    machine: machineCpuSeconds(),
+    mainUserSystem: mainThreadUserSystem(),
   };
 }
 
@@ -260,6 +271,7 @@ async function startManager(
       '--leader-elect=false',
       '--http-addr=127.0.0.1:0',
       '--metrics-addr=127.0.0.1:0',
+      ...(WORKERS > 0 ? [`--sealedsecret-workers=${WORKERS}`] : []),
     ],
     {},
     modules,
@@ -300,7 +312,7 @@ async function settle(m: Manager, reconciles: number, statuses: number): Promise
     const active = await metric(m, 'controller_runtime_active_workers', {
       controller: 'sealedsecret',
     });
-    const written = m.counter.count({ verb: 'patch', resource: 'sealedsecrets/status' });
+    const written = m.counter.count({ verb: 'update', resource: 'sealedsecrets/status' });
     if (done >= reconciles && depth === 0 && active === 0 && written >= statuses)
       return performance.now();
     await new Promise((r) => setTimeout(r, 25));
@@ -336,6 +348,20 @@ function sampleHealthz(port: number): { stop: () => Promise<number[]> } {
       return lat;
     },
   };
+}
+
+/** Starts `kubectl get --raw /debug/pprof/profile` against the plane into `file`, if given. */
+function apiserverProfile(plane: ControlPlane, file: string | undefined): Promise<void> {
+  if (file === undefined) return Promise.resolve();
+  return new Promise((resolve, reject) => {
+    const child = spawn(
+      plane.binaries.kubectl,
+      ['--kubeconfig', plane.kubeconfigPath, 'get', '--raw', '/debug/pprof/profile?seconds=20'],
+      { stdio: ['ignore', openSync(file, 'w'), 'inherit'] },
+    );
+    child.on('error', reject);
+    child.on('exit', (code) => (code === 0 ? resolve() : reject(new Error(`kubectl exit ${code}`))));
+  });
 }
 
 const pct = (xs: number[], p: number): number => {
@@ -377,6 +403,8 @@ async function main(): Promise<void> {
       await session.post('Profiler.enable');
       await session.post('Profiler.start');
     }
+    // BENCH_APISERVER_PROFILE=<file>: kube-apiserver's Go CPU profile (pprof) of the first unseal.
+    const apiProfile = apiserverProfile(plane, process.env.BENCH_APISERVER_PROFILE);
     const cpuBefore = cpuSnapshot(plane);
     const first = await startManager(plane);
     const probe = sampleHealthz(first.manager.ports.http);
@@ -389,6 +417,7 @@ async function main(): Promise<void> {
       session.disconnect();
     }
     eld.disable();
+    await apiProfile;
     // Events trail the Secrets and statuses (one in flight, controller/sealedsecret/events.ts).
     const eventsDoneAt = await eventsSent(first.manager, COUNT);
     const firstRsa = await metric(first.manager, 'tenantry_sealedsecret_rsa_decryptions_total');
@@ -450,11 +479,19 @@ async function main(): Promise<void> {
           benchProcessWithController: cpuAfter.self - cpuBefore.self,
           byThread: {
             main: +(cpuAfter.threads.main - cpuBefore.threads.main).toFixed(2),
+            // In the kernel: mostly loopback TCP, whose receive side runs in the sender's context.
+            mainSystem: +(cpuAfter.mainUserSystem.system - cpuBefore.mainUserSystem.system).toFixed(
+              2,
+            ),
             otherThreads: +(
               cpuAfter.threads['other threads'] - cpuBefore.threads['other threads']
             ).toFixed(2),
           },
           etcdApiserverKcm: cpuAfter.plane.map((x, i) => x - (cpuBefore.plane[i] ?? 0)),
+          // All cores together, every process and the kernel: how busy the box was.
+          machineBusy: +(cpuAfter.machine.busy - cpuBefore.machine.busy).toFixed(2),
+          machineIdle: +(cpuAfter.machine.idle - cpuBefore.machine.idle).toFixed(2),
+          machineSteal: +(cpuAfter.machine.steal - cpuBefore.machine.steal).toFixed(2),
         },
         reconcileErrors: firstErrors,
         notSynced: firstFailed,

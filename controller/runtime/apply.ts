@@ -165,6 +165,37 @@ export async function patchStatus<T extends KubeObject>(
   });
 }
 
+/**
+ * Replaces the whole `status` of a **custom resource** through its `/status` subresource (a PUT,
+ * as client-go's `UpdateStatus`), locked to `obj`'s resourceVersion: 409 if it changed since.
+ *
+ * `obj` may be a cache copy without managedFields or the last-applied annotation: for custom
+ * resources the API server copies everything but `status` from the stored object, and a
+ * subresource write keeps the stored managedFields. (Core types' status strategies differ; use
+ * {@link patchStatus} for them.)
+ *
+ * Why not a merge patch: on a patch the API server encodes the stored object, merges and decodes
+ * it again; with large objects (SealedSecrets carry their ciphertext) that step cost ~8 % of its
+ * CPU in the first-unseal benchmark (docs/benchmarks.md).
+ */
+export async function replaceStatus<T extends KubeObject>(
+  client: KubeClient,
+  obj: DeepReadonly<KubeObject> | KubeObject,
+  status: unknown,
+  opts: { readonly fieldManager: string },
+): Promise<T> {
+  if (obj.metadata?.resourceVersion === undefined) {
+    throw new Error('replaceStatus needs the resourceVersion the status was computed from');
+  }
+  const path = await client.objects.pathOf(obj);
+  return client.request<T>({
+    method: 'PUT',
+    path: `${path}/status`,
+    query: { fieldManager: opts.fieldManager },
+    body: { ...obj, status },
+  });
+}
+
 /** Options for {@link deleteIfExists}. */
 export interface DeleteOptions {
   /** `Background` (default on the server), `Foreground` or `Orphan`. */

@@ -20,7 +20,7 @@ import {
   apiErrorCode,
   isConflict,
   isNotFound,
-  patchStatus,
+  replaceStatus,
   splitKey,
   type CacheReader,
   type DeepReadonly,
@@ -506,11 +506,8 @@ export class SealedSecretReconciler {
     namespace: string,
   ): Promise<void> {
     try {
-      await patchStatus(this.deps.client, ss, status, {
+      await replaceStatus(this.deps.client, ss, status, {
         fieldManager: FIELD_MANAGER_SEALED_SECRET,
-        ...(ss.metadata?.resourceVersion !== undefined
-          ? { resourceVersion: ss.metadata.resourceVersion }
-          : {}),
       });
       if (ss.metadata?.resourceVersion !== undefined) {
         this.statusWrites.set(key, ss.metadata.resourceVersion);

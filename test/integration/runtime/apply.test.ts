@@ -10,8 +10,11 @@ import {
   deleteIfExists,
   needsUpdate,
   patchStatus,
+  replaceStatus,
   serverSideApply,
 } from '../../../controller/runtime/apply.js';
+import { stripForCache } from '../../../controller/runtime/objects.js';
+import { installCRDs } from '../sealedsecret/helpers.js';
 import {
   isStatusEqual,
   setCondition,
@@ -219,6 +222,44 @@ describe('runtime apply helpers against the control plane', () => {
           resourceVersion: rv,
         },
       );
+    } catch (err) {
+      stale = err;
+    }
+    expect(isConflict(stale)).to.equal(true);
+  });
+
+  it('replaces a custom resource status from a cache copy, keeping metadata and managedFields, and refuses a stale write', async () => {
+    await installCRDs();
+    const path = `/apis/bitnami.com/v1alpha1/namespaces/${ns}/sealedsecrets`;
+    const created = await admin.client.request<KubeObject>({
+      method: 'POST',
+      path,
+      query: { fieldManager: 'someone-else' },
+      body: {
+        apiVersion: 'bitnami.com/v1alpha1',
+        kind: 'SealedSecret',
+        metadata: { name: 'db', labels: { team: 'a' } },
+        spec: { encryptedData: { a: 'AgA=' } },
+      },
+    });
+    // What an informer holds: no managedFields; the labels dropped too, to show they are ignored.
+    const cached = stripForCache(created);
+    const { labels: _labels, ...metaWithoutLabels } = cached.metadata ?? {};
+    const status = { observedGeneration: 1, conditions: [] };
+    const written = await replaceStatus<KubeObject & { status?: unknown }>(
+      admin.client,
+      { ...cached, metadata: metaWithoutLabels },
+      status,
+      { fieldManager: FIELD_MANAGER },
+    );
+    expect(written.status).to.deep.equal(status);
+    expect(written.metadata?.labels).to.deep.equal({ team: 'a' });
+    const managers = (written.metadata?.managedFields as ManagedField[]).map((m) => m.manager);
+    expect(managers).to.include.members(['someone-else', FIELD_MANAGER]);
+
+    let stale: unknown;
+    try {
+      await replaceStatus(admin.client, cached, { conditions: [] }, { fieldManager: FIELD_MANAGER });
     } catch (err) {
       stale = err;
     }

@@ -21,6 +21,8 @@ export function sealedSecret(
       namespace: over.namespace ?? 'prod',
       uid: over.uid ?? 'uid-1',
       generation: 1,
+      // As every object from the cache: the lock of the status write.
+      resourceVersion: '1',
       ...(over.annotations !== undefined ? { annotations: over.annotations } : {}),
     },
     spec: {

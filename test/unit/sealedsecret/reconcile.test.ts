@@ -132,12 +132,17 @@ describe('SealedSecret reconciler', () => {
     await t.reconciler.reconcile('prod/db', ctx);
     expect(t.client.writes()).to.deep.equal([
       'POST /api/v1/namespaces/prod/secrets',
-      'PATCH /apis/bitnami.com/v1alpha1/namespaces/prod/sealedsecrets/db/status',
+      'PUT /apis/bitnami.com/v1alpha1/namespaces/prod/sealedsecrets/db/status',
     ]);
     expect(t.decryptor.count()).to.equal(3);
     expect(t.events).to.deep.equal(['Normal Unsealed']);
     const created = t.client.requests[0]!.body as SecretObject;
     expect(Object.keys(created.data ?? {})).to.deep.equal(['a', 'b', 'c']);
+    // The status replaces the whole status under the resourceVersion it was computed from.
+    const written = t.client.requests[1]!.body as SealedSecretObject;
+    expect(written.metadata?.resourceVersion).to.equal(ss.metadata?.resourceVersion);
+    expect(written.spec).to.deep.equal(ss.spec);
+    expect(written.status?.observedGeneration).to.equal(1);
   });
 
   it('does nothing — no RSA, no request — when the cached Secret is proven in sync', async () => {
