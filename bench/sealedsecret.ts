@@ -31,12 +31,7 @@ import { encryptionLabel } from '../crypto/scope.js';
 import { sealedSecretCRD, tenantCRD } from '../crds/index.js';
 import { ControlPlane } from '../test/harness/controlplane.js';
 import { checkLoadAtStart, loadNow } from './load.js';
-import {
-  cpuSecondsOf,
-  machineCpuSeconds,
-  mainThreadUserSystem,
-  threadCpuSeconds,
-} from './proc.js';
+import { cpuSecondsOf, machineCpuSeconds, mainThreadUserSystem, threadCpuSeconds } from './proc.js';
 
 const args = process.argv.slice(2);
 const arg = (name: string, def: number): number => {
@@ -360,7 +355,9 @@ function apiserverProfile(plane: ControlPlane, file: string | undefined): Promis
       { stdio: ['ignore', openSync(file, 'w'), 'inherit'] },
     );
     child.on('error', reject);
-    child.on('exit', (code) => (code === 0 ? resolve() : reject(new Error(`kubectl exit ${code}`))));
+    child.on('exit', (code) =>
+      code === 0 ? resolve() : reject(new Error(`kubectl exit ${code}`)),
+    );
   });
 }
 

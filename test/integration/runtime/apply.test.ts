@@ -259,7 +259,12 @@ describe('runtime apply helpers against the control plane', () => {
 
     let stale: unknown;
     try {
-      await replaceStatus(admin.client, cached, { conditions: [] }, { fieldManager: FIELD_MANAGER });
+      await replaceStatus(
+        admin.client,
+        cached,
+        { conditions: [] },
+        { fieldManager: FIELD_MANAGER },
+      );
     } catch (err) {
       stale = err;
     }
