@@ -19,3 +19,4 @@ export * from './ratelimiter.js';
 export * from './semantic.js';
 export * from './store.js';
 export * from './workqueue.js';
+export * from './union.js';

@@ -25,11 +25,15 @@ import type { KeySecret } from '../keys/secret.js';
 import {
   apiErrorCode,
   Controller,
+  NamespaceUnion,
   objectKey,
+  type CacheReader,
   type DeepReadonly,
   type Informer,
   type KubeObject,
+  type WatchedSource,
 } from '../runtime/index.js';
+import type { InformerSpec } from '../informers.js';
 import { LABEL_UNSEALED, LABEL_UNSEALED_VALUE } from './constants.js';
 import { toCachedSecret, type CachedSecret, type SealedSecretObject } from './desired.js';
 import { apiEventRecorder, queuedEventRecorder, type EventRecorder } from './events.js';
@@ -38,6 +42,7 @@ import { requestsByResource, sealedSecretMetrics, type SealedSecretMetrics } fro
 import {
   parseSealedSecretConfig,
   SEALED_SECRET_OPTIONS,
+  watchedNamespaces,
   type SealedSecretConfig,
 } from './options.js';
 import { GcraLimiter } from './ratelimit.js';
@@ -54,7 +59,9 @@ interface State {
   readonly ring: KeyRing;
   readonly decryptor: SessionKeyDecryptor;
   readonly keySecrets: Informer<KeySecret>;
-  readonly sealedSecrets: Informer<SealedSecretObject>;
+  readonly sealedSecrets: Cache<SealedSecretObject>;
+  /** The namespaces read (`--all-namespaces=false`, `--additional-namespaces`); undefined: all. */
+  readonly namespaces: readonly string[] | undefined;
   readonly controller: Controller;
   readonly events: EventRecorder;
   /** Key Secrets already reported as malformed (uid/resourceVersion). */
@@ -79,24 +86,74 @@ async function tenantsServed(ctx: ManagerContext): Promise<boolean> {
   }
 }
 
-const SEALED_SECRETS_PATH = `/apis/${SEALED_SECRET_GROUP}/${SEALED_SECRET_VERSION}/${SEALED_SECRET_PLURAL}`;
+/** An informer's cache, or the union of one informer per watched namespace. */
+type Cache<T extends KubeObject> = WatchedSource<T> & CacheReader<T>;
+
+/** SealedSecrets in every namespace, or in `namespace`. */
+function sealedSecretsPath(namespace?: string): string {
+  const group = `/apis/${SEALED_SECRET_GROUP}/${SEALED_SECRET_VERSION}`;
+  return namespace === undefined
+    ? `${group}/${SEALED_SECRET_PLURAL}`
+    : `${group}/namespaces/${namespace}/${SEALED_SECRET_PLURAL}`;
+}
+
+/** Secrets in every namespace, or in `namespace`. */
+function secretsPath(namespace?: string): string {
+  return namespace === undefined ? '/api/v1/secrets' : `/api/v1/namespaces/${namespace}/secrets`;
+}
+
+/** One cluster-wide informer, or (`namespaces` given) a union of one informer per namespace. */
+function namespacedCache<T extends KubeObject>(
+  ctx: ManagerContext,
+  namespaces: readonly string[] | undefined,
+  spec: (namespace?: string) => InformerSpec<T>,
+): Cache<T> {
+  if (namespaces === undefined) return ctx.informers.get(spec());
+  return new NamespaceUnion(new Map(namespaces.map((ns) => [ns, ctx.informers.get(spec(ns))])));
+}
+
+const errorMessage = (err: unknown): string =>
+  (err as { body?: { message?: string } }).body?.message ?? String(err);
 
 /**
- * Refuses to start with a `--label-selector` the API server rejects (the informer would retry it
- * quietly forever). The API server is the judge of the syntax, so one LIST of one item asks it.
+ * Refuses to start with a `--label-selector` the API server rejects, or (namespaces given) with
+ * a namespace whose SealedSecrets or Secrets it may not list: the informer would retry either
+ * quietly forever, and one unsynced namespace would hold back all the others. One LIST of one
+ * item per collection asks the API server, the judge of both.
  */
-async function checkLabelSelector(ctx: ManagerContext, selector: string): Promise<void> {
-  if (selector === '') return;
-  try {
-    await ctx.client.request({
-      method: 'GET',
-      path: SEALED_SECRETS_PATH,
-      query: { labelSelector: selector, limit: 1 },
-    });
-  } catch (err) {
-    if (apiErrorCode(err) !== 400) return;
-    const why = (err as { body?: { message?: string } }).body?.message ?? String(err);
-    throw new Error(`--label-selector ${JSON.stringify(selector)} is invalid: ${why}`);
+async function checkAccess(
+  ctx: ManagerContext,
+  selector: string,
+  namespaces: readonly string[] | undefined,
+): Promise<void> {
+  const labelSelector = selector === '' ? {} : { labelSelector: selector };
+  for (const ns of namespaces ?? [undefined]) {
+    const probes = [{ path: sealedSecretsPath(ns), query: { ...labelSelector, limit: 1 } }];
+    if (ns !== undefined) {
+      probes.push({
+        path: secretsPath(ns),
+        query: { labelSelector: `${LABEL_UNSEALED}=${LABEL_UNSEALED_VALUE}`, limit: 1 },
+      });
+    }
+    for (const probe of probes) {
+      try {
+        await ctx.client.request({ method: 'GET', ...probe });
+      } catch (err) {
+        const code = apiErrorCode(err);
+        if (code === 400 && selector !== '') {
+          throw new Error(
+            `--label-selector ${JSON.stringify(selector)} is invalid: ${errorMessage(err)}`,
+          );
+        }
+        if (code === 403 && ns !== undefined) {
+          throw new Error(
+            `cannot list ${probe.path} (403 Forbidden) for --additional-namespaces / ` +
+              `--all-namespaces=false: grant get/list/watch there, or leave ${ns} out: ` +
+              errorMessage(err),
+          );
+        }
+      }
+    }
   }
 }
 
@@ -171,11 +228,11 @@ function buildController(
   scope: ScopeLookups,
   served: boolean,
 ): Controller {
-  const secrets = ctx.informers.get<CachedSecret>({
-    path: '/api/v1/secrets',
+  const secrets = namespacedCache<CachedSecret>(ctx, state.namespaces, (ns) => ({
+    path: secretsPath(ns),
     labelSelector: `${LABEL_UNSEALED}=${LABEL_UNSEALED_VALUE}`,
     transform: (s) => toCachedSecret(s),
-  });
+  }));
   const { config } = state;
   const reconciler = new SealedSecretReconciler({
     client: ctx.client,
@@ -270,11 +327,15 @@ export function sealedSecretModule(): ControllerModule {
       const keySecrets = keyInformers(ctx, config, ring, metrics);
       const served = await tenantsServed(ctx);
       const scope = scopeLookups(ctx, served);
-      await checkLabelSelector(ctx, config.labelSelector);
-      const sealedSecrets = ctx.informers.get<SealedSecretObject>({
-        path: SEALED_SECRETS_PATH,
+      const namespaces = watchedNamespaces(config, ctx.config.namespace);
+      await checkAccess(ctx, config.labelSelector, namespaces);
+      if (namespaces !== undefined) {
+        ctx.log.info({ namespaces }, 'Unsealing only in these namespaces');
+      }
+      const sealedSecrets = namespacedCache<SealedSecretObject>(ctx, namespaces, (ns) => ({
+        path: sealedSecretsPath(ns),
         ...(config.labelSelector !== '' ? { labelSelector: config.labelSelector } : {}),
-      });
+      }));
       const events = queuedEventRecorder(
         apiEventRecorder({ client: ctx.client, log: ctx.log, instance: hostname() }),
         { log: ctx.log },
@@ -286,6 +347,7 @@ export function sealedSecretModule(): ControllerModule {
         decryptor,
         keySecrets,
         sealedSecrets,
+        namespaces,
         events,
         reported: new Set<string>(),
       };

@@ -96,6 +96,18 @@ export const SEALED_SECRET_OPTIONS: Readonly<Record<string, Options>> = {
     default: '',
     describe: 'Only SealedSecrets matching this label selector (e.g. shard=a), as Bitnami',
   },
+  'all-namespaces': {
+    type: 'boolean',
+    default: true,
+    describe:
+      'Unseal SealedSecrets in every namespace; false: only in the controller namespace and --additional-namespaces',
+  },
+  'additional-namespaces': {
+    type: 'string',
+    default: '',
+    describe:
+      'Comma-separated namespaces to unseal in besides the controller namespace (then only those, as Bitnami)',
+  },
 };
 
 /** The parsed, validated configuration. */
@@ -111,6 +123,44 @@ export interface SealedSecretConfig {
   readonly workers: number;
   /** `--label-selector`; empty: every SealedSecret. */
   readonly labelSelector: string;
+  /** `--all-namespaces`. */
+  readonly allNamespaces: boolean;
+  /** `--additional-namespaces`, deduplicated, in the order given. */
+  readonly additionalNamespaces: readonly string[];
+}
+
+/** A namespace name (DNS-1123 label). */
+const NAMESPACE_NAME = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
+
+/**
+ * The namespaces whose SealedSecrets (and produced Secrets) the controller reads, or `undefined`
+ * for all of them. As Bitnami: `--all-namespaces=false` or any `--additional-namespaces` narrows
+ * the controller to its own namespace plus the additional ones.
+ */
+export function watchedNamespaces(
+  config: Pick<SealedSecretConfig, 'allNamespaces' | 'additionalNamespaces'>,
+  controllerNamespace: string,
+): readonly string[] | undefined {
+  if (config.allNamespaces && config.additionalNamespaces.length === 0) return undefined;
+  return [...new Set([controllerNamespace, ...config.additionalNamespaces])];
+}
+
+function namespaceList(text: string): readonly string[] {
+  const names = [
+    ...new Set(
+      text
+        .split(',')
+        .map((n) => n.trim())
+        .filter((n) => n !== ''),
+    ),
+  ];
+  const bad = names.find((n) => !NAMESPACE_NAME.test(n));
+  if (bad !== undefined) {
+    throw new Error(
+      `--additional-namespaces: ${JSON.stringify(bad)} is not a namespace name (lowercase letters, digits and '-', at most 63)`,
+    );
+  }
+  return names;
 }
 
 const PREFIX = /^[a-z0-9]([-a-z0-9]*)?$/;
@@ -175,5 +225,7 @@ export function parseSealedSecretConfig(
     omitSecretMetrics: bool(flags, 'metrics-omit-secret-labels', false),
     workers: Math.max(1, Math.floor(workers)),
     labelSelector: str(flags, 'label-selector', '').trim(),
+    allNamespaces: bool(flags, 'all-namespaces', true),
+    additionalNamespaces: namespaceList(str(flags, 'additional-namespaces', '')),
   };
 }

@@ -1,6 +1,9 @@
 import { expect } from 'chai';
 import { resolveScope, type ScopeLookups } from '../../../controller/sealedsecret/scope.js';
-import { parseSealedSecretConfig } from '../../../controller/sealedsecret/options.js';
+import {
+  parseSealedSecretConfig,
+  watchedNamespaces,
+} from '../../../controller/sealedsecret/options.js';
 
 const tenant = { metadata: { name: 'acme', uid: 'u-acme' } };
 const member = {
@@ -84,5 +87,22 @@ describe('SealedSecret scope', () => {
     expect(
       parseSealedSecretConfig({ 'label-selector': ' shard in (a,b) ' }).labelSelector,
     ).to.equal('shard in (a,b)');
+  });
+
+  it('narrows to the controller namespace and --additional-namespaces as Bitnami does', () => {
+    const ns = (flags: Record<string, unknown>): readonly string[] | undefined =>
+      watchedNamespaces(parseSealedSecretConfig(flags), 'ctl');
+    expect(ns({}), 'default: every namespace').to.equal(undefined);
+    expect(ns({ 'all-namespaces': false })).to.deep.equal(['ctl']);
+    expect(ns({ 'all-namespaces': 'false' })).to.deep.equal(['ctl']);
+    // Additional namespaces narrow even with --all-namespaces=true (Bitnami's main.go).
+    expect(ns({ 'additional-namespaces': ' team-a, team-b,team-a,,ctl ' })).to.deep.equal([
+      'ctl',
+      'team-a',
+      'team-b',
+    ]);
+    expect(() => parseSealedSecretConfig({ 'additional-namespaces': 'ok,Not_OK' })).to.throw(
+      '--additional-namespaces: "Not_OK" is not a namespace name',
+    );
   });
 });
