@@ -76,6 +76,10 @@ caBundle it keeps current).
 # Without webhooks the admission module has nothing to serve.
 - --controllers=tenant,sealedsecret
 {{- end }}
+{{- with .Values.sealedSecrets.namespaces }}
+# Unseal only in the release namespace and these (RBAC: a Role in each, rbac.yaml).
+- --additional-namespaces={{ join "," . }}
+{{- end }}
 {{- if .Values.webhook.enabled }}
 - --webhook-addr=:{{ .Values.webhook.port }}
 - --webhook-service={{ include "tenantry.serviceName" . }}

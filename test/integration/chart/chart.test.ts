@@ -279,6 +279,40 @@ describe('charts/tenantry', function () {
       );
     });
 
+    it('grants Secrets and SealedSecrets only by Roles in sealedSecrets.namespaces and the release namespace', async function () {
+      const scoped = parseDocs(
+        await helmTemplate(helm, {
+          valuesFiles: [join(CI_DIR, 'sealedsecrets-namespaces-values.yaml')],
+        }),
+      );
+      const cluster = find<Role>(scoped, 'ClusterRole', 'tenantry-controller');
+      const touches = (r: Rule): boolean =>
+        (r.resources ?? []).some((x) => x === 'secrets' || x.startsWith('sealedsecrets'));
+      expect(cluster.rules.filter(touches), 'nothing secret cluster-wide').to.deep.equal([]);
+      const roles = scoped.filter(
+        (o) => o.kind === 'Role' && o.metadata.name === 'tenantry-sealedsecrets',
+      ) as Role[];
+      expect(roles.map((r) => r.metadata.namespace).sort()).to.deep.equal([
+        'team-a',
+        'team-b',
+        'tenantry-system',
+      ]);
+      for (const r of roles) expect(r.rules.filter(touches)).to.have.length(4);
+      const bindings = scoped.filter(
+        (o) => o.kind === 'RoleBinding' && o.metadata.name === 'tenantry-sealedsecrets',
+      ) as Binding[];
+      expect(bindings).to.have.length(3);
+      const args = find<Deployment>(scoped, 'Deployment').spec.template.spec.containers[0]?.args;
+      expect(args).to.include('--additional-namespaces=team-a,team-b');
+      // The default install keeps the cluster-wide rules and passes no namespace list.
+      expect(
+        find<Role>(objs, 'ClusterRole', 'tenantry-controller').rules.filter(touches),
+      ).to.have.length(4);
+      expect(
+        find<Deployment>(objs, 'Deployment').spec.template.spec.containers[0]?.args,
+      ).to.not.satisfy((a: string[]) => a.some((x) => x.startsWith('--additional-namespaces')));
+    });
+
     it('renames the Service and the kubeseal proxy grant together', async function () {
       const custom = parseDocs(
         await helmTemplate(helm, { valuesFiles: [join(CI_DIR, 'custom-names-values.yaml')] }),
