@@ -345,6 +345,33 @@ function sampleHealthz(port: number): { stop: () => Promise<number[]> } {
   };
 }
 
+/**
+ * Samples the whole box's CPU (/proc/stat) every second until stopped: the share of both cores
+ * left idle (the pipeline waiting on nothing busy) and stolen by the hypervisor, per second.
+ */
+function sampleBoxPerSecond(): { stop: () => { idlePercent: number; stealPercent: number }[] } {
+  const seconds: { idlePercent: number; stealPercent: number }[] = [];
+  let last = machineCpuSeconds();
+  const take = (): void => {
+    const now = machineCpuSeconds();
+    const total = now.busy + now.idle + now.steal - (last.busy + last.idle + last.steal);
+    const share = (x: number): number => (total > 0 ? Math.round((100 * x) / total) : 0);
+    seconds.push({
+      idlePercent: share(now.idle - last.idle),
+      stealPercent: share(now.steal - last.steal),
+    });
+    last = now;
+  };
+  const timer = setInterval(take, 1000);
+  return {
+    stop: () => {
+      clearInterval(timer);
+      take();
+      return seconds;
+    },
+  };
+}
+
 /** Starts `kubectl get --raw /debug/pprof/profile` against the plane into `file`, if given. */
 function apiserverProfile(plane: ControlPlane, file: string | undefined): Promise<void> {
   if (file === undefined) return Promise.resolve();
@@ -403,10 +430,12 @@ async function main(): Promise<void> {
     // BENCH_APISERVER_PROFILE=<file>: kube-apiserver's Go CPU profile (pprof) of the first unseal.
     const apiProfile = apiserverProfile(plane, process.env.BENCH_APISERVER_PROFILE);
     const cpuBefore = cpuSnapshot(plane);
+    const timeline = sampleBoxPerSecond();
     const first = await startManager(plane);
     const probe = sampleHealthz(first.manager.ports.http);
     const doneAt = await settle(first.manager, COUNT, COUNT);
     const healthz = await probe.stop();
+    const boxPerSecond = timeline.stop();
     const cpuAfter = cpuSnapshot(plane);
     if (session !== undefined && profile !== undefined) {
       const { profile: p } = await session.post('Profiler.stop');
@@ -501,6 +530,8 @@ async function main(): Promise<void> {
           p99: eld.percentile(99) / 1e6,
           max: eld.max / 1e6,
         },
+        // Each second of the first unseal: % of both cores idle and stolen (pipeline bubbles, neighbours).
+        boxPerSecond,
         healthzMs: {
           samples: healthz.length,
           p50: pct(healthz, 50),
