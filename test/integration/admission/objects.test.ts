@@ -628,7 +628,7 @@ describe('admission: objects in tenant namespaces (allow-lists, propagated child
       await mergePatch(admin(), `${NAMESPACES}/${DEV}`, {
         metadata: { labels: { 'pod-security.kubernetes.io/enforce': 'baseline' } },
       });
-      await denied(
+      const privileged = (): Promise<unknown> =>
         create(
           owner,
           api(DEV, 'pods'),
@@ -638,9 +638,13 @@ describe('admission: objects in tenant namespaces (allow-lists, propagated child
             ],
           }),
           dry,
-        ),
-        /violates PodSecurity "baseline:latest": privileged/,
+        );
+      // PodSecurity admission reads namespace labels from the API server's own informer, so the
+      // label takes effect a moment after the patch (a busy CI box once let one request through).
+      await until('PodSecurity enforces the new label', async () =>
+        privileged().then(() => false, deniedBy(/violates PodSecurity/)),
       );
+      await denied(privileged(), /violates PodSecurity "baseline:latest": privileged/);
       await denied(
         create(owner, api(DEV, 'pods'), pod('net', 'ghcr.io/acme/a', { hostNetwork: true }), dry),
         /violates PodSecurity.*host namespaces/,
