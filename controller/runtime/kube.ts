@@ -247,6 +247,19 @@ export class ObjectApi extends KubernetesObjectApi {
   }
 }
 
+/** The API server's message of an error (the Status `message`), or the error's own text. */
+export function apiErrorMessage(err: unknown): string {
+  const body = (err as { body?: unknown } | null)?.body;
+  if (
+    body !== null &&
+    typeof body === 'object' &&
+    typeof (body as { message?: unknown }).message === 'string'
+  ) {
+    return (body as { message: string }).message;
+  }
+  return err instanceof Error ? err.message : String(err);
+}
+
 /** The HTTP status of an `ApiException` (or anything with a numeric `code`/`statusCode`). */
 export function apiErrorCode(err: unknown): number | undefined {
   if (err instanceof ApiException) {

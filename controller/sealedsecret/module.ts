@@ -24,6 +24,7 @@ import { KeyRotation } from '../keys/rotation.js';
 import type { KeySecret } from '../keys/secret.js';
 import {
   apiErrorCode,
+  apiErrorMessage,
   Controller,
   NamespaceUnion,
   objectKey,
@@ -112,8 +113,8 @@ function namespacedCache<T extends KubeObject>(
   return new NamespaceUnion(new Map(namespaces.map((ns) => [ns, ctx.informers.get(spec(ns))])));
 }
 
-const errorMessage = (err: unknown): string =>
-  (err as { body?: { message?: string } }).body?.message ?? String(err);
+/** The produced Secrets: every Secret this controller unsealed carries the label. */
+const PRODUCED_SECRETS = `${LABEL_UNSEALED}=${LABEL_UNSEALED_VALUE}`;
 
 /**
  * Refuses to start with a `--label-selector` the API server rejects, or (namespaces given) with
@@ -133,7 +134,7 @@ async function checkAccess(
     if (ns !== undefined) {
       probes.push({
         path: secretsPath(ns),
-        query: { labelSelector: `${LABEL_UNSEALED}=${LABEL_UNSEALED_VALUE}`, limit: 1 },
+        query: { labelSelector: PRODUCED_SECRETS, limit: 1 },
       });
     }
     for (const probe of probes) {
@@ -143,14 +144,14 @@ async function checkAccess(
         const code = apiErrorCode(err);
         if (code === 400 && selector !== '') {
           throw new Error(
-            `--label-selector ${JSON.stringify(selector)} is invalid: ${errorMessage(err)}`,
+            `--label-selector ${JSON.stringify(selector)} is invalid: ${apiErrorMessage(err)}`,
           );
         }
         if (code === 403 && ns !== undefined) {
           throw new Error(
             `cannot list ${probe.path} (403 Forbidden) for --additional-namespaces / ` +
               `--all-namespaces=false: grant get/list/watch there, or leave ${ns} out: ` +
-              errorMessage(err),
+              apiErrorMessage(err),
           );
         }
       }
@@ -231,7 +232,7 @@ function buildController(
 ): Controller {
   const secrets = namespacedCache<CachedSecret>(ctx, state.namespaces, (ns) => ({
     path: secretsPath(ns),
-    labelSelector: `${LABEL_UNSEALED}=${LABEL_UNSEALED_VALUE}`,
+    labelSelector: PRODUCED_SECRETS,
     transform: (s) => toCachedSecret(s),
   }));
   const { config } = state;

@@ -10,6 +10,7 @@ import { parseCutoffTime, parseDuration } from '../keys/duration.js';
 import type { KeyOrderPriority } from '../keys/ring.js';
 import type { KeyPolicy } from '../keys/rotation.js';
 import { parseKeyValueList } from '../keys/secret.js';
+import { isDns1123Label } from '../runtime/names.js';
 
 /** The flags (yargs options) of the `sealedsecret` module. */
 export const SEALED_SECRET_OPTIONS: Readonly<Record<string, Options>> = {
@@ -129,9 +130,6 @@ export interface SealedSecretConfig {
   readonly additionalNamespaces: readonly string[];
 }
 
-/** A namespace name (DNS-1123 label). */
-const NAMESPACE_NAME = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
-
 /**
  * The namespaces whose SealedSecrets (and produced Secrets) the controller reads, or `undefined`
  * for all of them. As Bitnami: `--all-namespaces=false` or any `--additional-namespaces` narrows
@@ -154,7 +152,7 @@ function namespaceList(text: string): readonly string[] {
         .filter((n) => n !== ''),
     ),
   ];
-  const bad = names.find((n) => !NAMESPACE_NAME.test(n));
+  const bad = names.find((n) => !isDns1123Label(n));
   if (bad !== undefined) {
     throw new Error(
       `--additional-namespaces: ${JSON.stringify(bad)} is not a namespace name (lowercase letters, digits and '-', at most 63)`,

@@ -18,6 +18,7 @@ import type { SessionKeyDecryptor } from '../keys/decrypt.js';
 import type { KeyRing } from '../keys/ring.js';
 import {
   apiErrorCode,
+  apiErrorMessage,
   isConflict,
   isNotFound,
   replaceStatus,
@@ -580,7 +581,7 @@ function sameCondition(
 /** Maps a failed Secret write to a pass: 422s are not retried (retrying cannot fix them). */
 function writeFailure(err: unknown, immutable: boolean): Pass {
   const code = apiErrorCode(err);
-  const detail = apiMessage(err);
+  const detail = apiErrorMessage(err);
   if (code === 422 && immutable) {
     return fail(
       Reason.SecretImmutable,
@@ -590,18 +591,6 @@ function writeFailure(err: unknown, immutable: boolean): Pass {
   }
   if (code === 422) return fail(Reason.UpdateFailed, `failed update: ${detail}`, 'update');
   return fail(Reason.UpdateFailed, `failed update: ${detail}`, 'update', err);
-}
-
-function apiMessage(err: unknown): string {
-  const body = (err as { body?: unknown }).body;
-  if (
-    body !== null &&
-    typeof body === 'object' &&
-    typeof (body as { message?: unknown }).message === 'string'
-  ) {
-    return (body as { message: string }).message;
-  }
-  return err instanceof Error ? err.message : String(err);
 }
 
 /** The decrypted v1 Secret of the legacy `spec.data`. */

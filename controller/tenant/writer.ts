@@ -9,7 +9,7 @@
  * `Ready=False` say why).
  */
 import { FIELD_MANAGER_TENANT } from '../../crds/index.js';
-import { apiErrorCode } from '../runtime/kube.js';
+import { apiErrorCode, apiErrorMessage } from '../runtime/kube.js';
 import type { ApiClient } from './api.js';
 import type { KubeObject } from '../runtime/objects.js';
 import {
@@ -48,17 +48,7 @@ export function isNamespaceTerminating(err: unknown): boolean {
 }
 
 /** The apiserver's message of an error (the Status `message`), or the error text. */
-export function errorMessage(err: unknown): string {
-  const body = (err as { body?: unknown }).body;
-  if (
-    body !== null &&
-    typeof body === 'object' &&
-    typeof (body as { message?: unknown }).message === 'string'
-  ) {
-    return (body as { message: string }).message;
-  }
-  return err instanceof Error ? err.message : String(err);
-}
+export const errorMessage = apiErrorMessage;
 
 /** Runs `fn` over `items` with at most `limit` in flight; rejects with the first error after all settle. */
 export async function mapLimit<T>(

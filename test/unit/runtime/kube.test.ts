@@ -4,6 +4,7 @@ import { ApiException } from '@kubernetes/client-node';
 import {
   RequestCounter,
   apiErrorCode,
+  apiErrorMessage,
   describeRequest,
   isConflict,
   isGone,
@@ -91,6 +92,19 @@ describe('runtime/kube', () => {
       expect(isConflict(new ApiException(409, 'x', {}, {}))).to.equal(true);
       expect(isGone(Object.assign(new Error('Gone'), { statusCode: 410 }))).to.equal(true);
       expect(apiErrorCode(new Error('plain'))).to.equal(undefined);
+    });
+
+    it("take the API server's Status message, else the error's own text", () => {
+      const status = { kind: 'Status', message: 'secrets is forbidden: User "x" cannot list' };
+      expect(apiErrorMessage(new ApiException(403, 'HTTP 403', status, {}))).to.equal(
+        status.message,
+      );
+      // A proxy's HTML page: no Status in the body, so the exception's own text (which quotes it).
+      const proxy = apiErrorMessage(new ApiException(502, 'HTTP 502', '<html>', {}));
+      expect(proxy).to.include('HTTP 502').and.to.include('<html>');
+      expect(apiErrorMessage(new Error('plain'))).to.equal('plain');
+      expect(apiErrorMessage('text')).to.equal('text');
+      expect(apiErrorMessage(null)).to.equal('null');
     });
   });
 
