@@ -18,6 +18,8 @@ export interface InformerSpec<T extends KubeObject> {
   readonly fieldSelector?: string;
   /** Reduces what is cached; the first registration's transform wins for a given spec. */
   readonly transform?: (obj: T) => T;
+  /** Keep the last-applied annotation (objects whose status is written back whole). */
+  readonly keepLastApplied?: boolean;
 }
 
 /** The shared informer registry. */
@@ -32,7 +34,9 @@ export class SharedInformers {
 
   /** The informer for `spec`, created on first use (and started at once if the manager already started). */
   get<T extends KubeObject>(spec: InformerSpec<T>): Informer<T> {
-    const key = `${spec.path}?l=${spec.labelSelector ?? ''}&f=${spec.fieldSelector ?? ''}`;
+    const key =
+      `${spec.path}?l=${spec.labelSelector ?? ''}&f=${spec.fieldSelector ?? ''}` +
+      (spec.keepLastApplied === true ? '&last-applied' : '');
     let informer = this.byKey.get(key) as Informer<T> | undefined;
     if (informer === undefined) {
       informer = createInformer<T>(this.client, {
@@ -40,6 +44,7 @@ export class SharedInformers {
         ...(spec.labelSelector !== undefined ? { labelSelector: spec.labelSelector } : {}),
         ...(spec.fieldSelector !== undefined ? { fieldSelector: spec.fieldSelector } : {}),
         ...(spec.transform !== undefined ? { transform: spec.transform } : {}),
+        ...(spec.keepLastApplied === true ? { keepLastApplied: true } : {}),
         logger: this.log,
       });
       this.byKey.set(key, informer as unknown as Informer<KubeObject>);

@@ -46,6 +46,8 @@ export interface InformerOptions<T extends KubeObject> {
    * `resourceVersion` (the key and the de-duplication use them).
    */
   readonly transform?: (obj: T) => T;
+  /** Keep the last-applied annotation in the cache (see {@link stripForCache}). @default false */
+  readonly keepLastApplied?: boolean;
   /** Client-side watch timeout range (client-go: random 5–10 min). @default {minMs: 300_000, maxMs: 600_000} */
   readonly watchTimeout?: { readonly minMs: number; readonly maxMs: number };
   /** Reconnect backoff after errors. @default {baseMs: 500, maxMs: 30_000} (jittered) */
@@ -413,7 +415,9 @@ export class Informer<T extends KubeObject = KubeObject> implements EventSource<
   }
 
   private prepare(raw: KubeObject): DeepReadonly<T> {
-    const stripped = stripForCache(raw) as T;
+    const stripped = stripForCache(raw, {
+      keepLastApplied: this.opts.keepLastApplied === true,
+    }) as T;
     const transformed =
       this.opts.transform !== undefined ? this.opts.transform(stripped) : stripped;
     return deepFreeze(transformed);

@@ -76,18 +76,28 @@ export function splitKey(key: string): { namespace?: string; name: string } {
   return { namespace: key.slice(0, slash), name: key.slice(slash + 1) };
 }
 
+/** Options for {@link stripForCache}. */
+export interface StripOptions {
+  /**
+   * Keep the last-applied annotation: for objects written back whole from the cache (a status
+   * PUT), where a missing annotation would cost its manager the ownership of it.
+   */
+  readonly keepLastApplied?: boolean;
+}
+
 /**
  * Returns a shallow-copied object without `metadata.managedFields` and the last-applied
  * annotation. These are 20–40 % of an object's bytes and no reconcile reads them
  * (performance.md §4). The input is not modified.
  */
-export function stripForCache<T extends KubeObject>(obj: T): T {
+export function stripForCache<T extends KubeObject>(obj: T, opts: StripOptions = {}): T {
   const meta = obj.metadata;
   if (meta === undefined) {
     return obj;
   }
   const hasManaged = meta.managedFields !== undefined;
-  const hasLastApplied = meta.annotations?.[LAST_APPLIED_ANNOTATION] !== undefined;
+  const hasLastApplied =
+    opts.keepLastApplied !== true && meta.annotations?.[LAST_APPLIED_ANNOTATION] !== undefined;
   if (!hasManaged && !hasLastApplied) {
     return obj;
   }

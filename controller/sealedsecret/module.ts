@@ -337,6 +337,9 @@ export function sealedSecretModule(): ControllerModule {
       const sealedSecrets = namespacedCache<SealedSecretObject>(ctx, namespaces, (ns) => ({
         path: sealedSecretsPath(ns),
         ...(config.labelSelector !== '' ? { labelSelector: config.labelSelector } : {}),
+        // The status PUT sends the cached metadata back (replaceStatus): without the annotation,
+        // the API server would take its ownership away from `kubectl apply`'s field manager.
+        keepLastApplied: true,
       }));
       const events = queuedEventRecorder(
         apiEventRecorder({ client: ctx.client, log: ctx.log, instance: hostname() }),

@@ -26,10 +26,13 @@ import type { KubeObject } from '../../../controller/runtime/objects.js';
 import { adminClient, createNamespace, deleteNamespace, type CountedClient } from './helpers.js';
 
 const FIELD_MANAGER = 'tenantry-runtime-test';
+const LAST_APPLIED = 'kubectl.kubernetes.io/last-applied-configuration';
 
 interface ManagedField {
   manager?: string;
   operation?: string;
+  subresource?: string;
+  fieldsV1?: unknown;
 }
 
 describe('runtime apply helpers against the control plane', () => {
@@ -228,34 +231,61 @@ describe('runtime apply helpers against the control plane', () => {
     expect(isConflict(stale)).to.equal(true);
   });
 
-  it('replaces a custom resource status from a cache copy, keeping metadata and managedFields, and refuses a stale write', async () => {
+  it("replaces a custom resource status from a cache copy without spec, keeping every manager's fields, and refuses a stale write", async () => {
     await installCRDs();
     const path = `/apis/bitnami.com/v1alpha1/namespaces/${ns}/sealedsecrets`;
-    const created = await admin.client.request<KubeObject>({
-      method: 'POST',
-      path,
-      query: { fieldManager: 'someone-else' },
-      body: {
-        apiVersion: 'bitnami.com/v1alpha1',
-        kind: 'SealedSecret',
-        metadata: { name: 'db', labels: { team: 'a' } },
-        spec: { encryptedData: { a: 'AgA=' } },
+    const body = (name: string): KubeObject => ({
+      apiVersion: 'bitnami.com/v1alpha1',
+      kind: 'SealedSecret',
+      metadata: {
+        name,
+        labels: { team: 'a' },
+        // What `kubectl apply` (client side) leaves on every object it applies.
+        annotations: { [LAST_APPLIED]: '{"kind":"SealedSecret"}' },
       },
+      spec: { encryptedData: { a: 'AgA=' } },
     });
-    // What an informer holds: no managedFields; the labels dropped too, to show they are ignored.
-    const cached = stripForCache(created);
-    const { labels: _labels, ...metaWithoutLabels } = cached.metadata ?? {};
+    const create = (name: string): Promise<KubeObject> =>
+      admin.client.request<KubeObject>({
+        method: 'POST',
+        path,
+        query: { fieldManager: 'someone-else' },
+        body: body(name),
+      });
+    const fields = (o: KubeObject): ManagedField[] => o.metadata?.managedFields as ManagedField[];
+    const creator = (o: KubeObject): string =>
+      JSON.stringify(fields(o).find((m) => m.manager === 'someone-else')?.fieldsV1);
     const status = { observedGeneration: 1, conditions: [] };
-    const written = await replaceStatus<KubeObject & { status?: unknown }>(
+
+    const created = await create('db');
+    expect(creator(created)).to.include('f:encryptedData').and.include(LAST_APPLIED);
+    // What the SealedSecret informer holds: no managedFields, the last-applied annotation kept.
+    const cached = stripForCache(created, { keepLastApplied: true });
+    const written = await replaceStatus<KubeObject & { status?: unknown; spec?: unknown }>(
       admin.client,
-      { ...cached, metadata: metaWithoutLabels },
+      cached,
       status,
       { fieldManager: FIELD_MANAGER },
     );
     expect(written.status).to.deep.equal(status);
+    expect(written.spec).to.deep.equal({ encryptedData: { a: 'AgA=' } });
     expect(written.metadata?.labels).to.deep.equal({ team: 'a' });
-    const managers = (written.metadata?.managedFields as ManagedField[]).map((m) => m.manager);
-    expect(managers).to.include.members(['someone-else', FIELD_MANAGER]);
+    // The creator still owns exactly what it owned (spec, labels, the annotation); ours is the
+    // status alone.
+    expect(creator(written)).to.equal(creator(created));
+    const ours = fields(written).find((m) => m.manager === FIELD_MANAGER);
+    expect(ours?.subresource).to.equal('status');
+    expect(Object.keys(ours?.fieldsV1 ?? {})).to.deep.equal(['f:status']);
+
+    // Why the informer keeps the annotation: a body without it keeps the value but takes the
+    // ownership away from its manager.
+    const other = await create('db2');
+    await replaceStatus(admin.client, stripForCache(other), status, {
+      fieldManager: FIELD_MANAGER,
+    });
+    const after = await admin.client.request<KubeObject>({ method: 'GET', path: `${path}/db2` });
+    expect(after.metadata?.annotations?.[LAST_APPLIED]).to.equal('{"kind":"SealedSecret"}');
+    expect(creator(after)).to.not.include(LAST_APPLIED);
 
     let stale: unknown;
     try {

@@ -84,6 +84,28 @@ describe('runtime/informer (logic, against a scripted list-watcher)', () => {
     }).to.throw(TypeError);
   });
 
+  it('keeps the last-applied annotation when asked (objects written back whole)', async () => {
+    const keeping = new Informer<KubeObject>({
+      name: 'keeping',
+      listWatcher: lw,
+      clock,
+      keepLastApplied: true,
+    });
+    const obj = cm('a', '5');
+    obj.metadata = {
+      ...obj.metadata,
+      managedFields: [{ manager: 'kubectl' }],
+      annotations: { [LAST_APPLIED_ANNOTATION]: '{}' },
+    };
+    lw.items = [obj];
+    keeping.start();
+    await keeping.waitForSync();
+    const cached = keeping.get('ns/a');
+    expect(cached?.metadata).to.not.have.property('managedFields');
+    expect(cached?.metadata?.annotations).to.deep.equal({ [LAST_APPLIED_ANNOTATION]: '{}' });
+    await keeping.stop();
+  });
+
   it('applies the transform hook before caching', async () => {
     const slim = new Informer<KubeObject>({
       name: 'slim',

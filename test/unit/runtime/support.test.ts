@@ -123,6 +123,10 @@ describe('runtime support', () => {
       const stripped = stripForCache(noisy);
       expect(stripped.metadata).to.deep.equal({ name: 'a' });
       expect(noisy.metadata.managedFields).to.have.length(1);
+      expect(stripForCache(noisy, { keepLastApplied: true }).metadata).to.deep.equal({
+        name: 'a',
+        annotations: { 'kubectl.kubernetes.io/last-applied-configuration': '{}' },
+      });
     });
   });
 
