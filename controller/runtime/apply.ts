@@ -169,19 +169,16 @@ export async function patchStatus<T extends KubeObject>(
  * Replaces the whole `status` of a **custom resource** through its `/status` subresource (a PUT,
  * as client-go's `UpdateStatus`), locked to `obj`'s resourceVersion: 409 if it changed since.
  *
- * The body is `obj`'s metadata and the new status, without `spec`: for custom resources the API
- * server copies everything but `status` from the stored object, and leaves `spec` out when it
- * tracks field ownership (the status strategy's reset fields). Metadata is different: a label or
- * annotation missing from the body counts as removed for ownership, and its manager loses its
- * claim on it (while the stored value stays). So `obj` may lack `managedFields` (the API server
- * keeps the stored ones) but must carry the rest of the metadata as stored, including the
- * last-applied annotation (informers: `keepLastApplied`). (Core types' status strategies differ;
- * use {@link patchStatus} for them.)
+ * For custom resources the API server copies everything but `status` from the stored object and
+ * keeps the stored managedFields, so `obj` may be a cache copy without managedFields. It must
+ * carry the rest of the metadata as stored, though, the last-applied annotation included
+ * (informers: `keepLastApplied`): a label or annotation missing from the body counts as removed
+ * when the API server tracks field ownership, and its manager loses its claim on it (the value
+ * stays). (Core types' status strategies differ; use {@link patchStatus} for them.)
  *
  * Why not a merge patch: on a patch the API server encodes the stored object, merges and decodes
- * it again; with large objects (SealedSecrets carry their ciphertext) that step was ~8 % of its
- * CPU in the first-unseal benchmark. Why no `spec`: the API server would decode, prune and convert
- * every byte of it for field tracking, then throw it away (docs/benchmarks.md).
+ * it again; with large objects (SealedSecrets carry their ciphertext) that costs 10–18 % more API
+ * server CPU per status write (docs/benchmarks.md).
  */
 export async function replaceStatus<T extends KubeObject>(
   client: KubeClient,
@@ -192,13 +189,12 @@ export async function replaceStatus<T extends KubeObject>(
   if (obj.metadata?.resourceVersion === undefined) {
     throw new Error('replaceStatus needs the resourceVersion the status was computed from');
   }
-  const { managedFields: _stored, ...metadata } = obj.metadata;
   const path = await client.objects.pathOf(obj);
   return client.request<T>({
     method: 'PUT',
     path: `${path}/status`,
     query: { fieldManager: opts.fieldManager },
-    body: { apiVersion: obj.apiVersion, kind: obj.kind, metadata, status },
+    body: { ...obj, status },
   });
 }
 

@@ -231,7 +231,7 @@ describe('runtime apply helpers against the control plane', () => {
     expect(isConflict(stale)).to.equal(true);
   });
 
-  it("replaces a custom resource status from a cache copy without spec, keeping every manager's fields, and refuses a stale write", async () => {
+  it("replaces a custom resource status from a cache copy, keeping every manager's fields, and refuses a stale write", async () => {
     await installCRDs();
     const path = `/apis/bitnami.com/v1alpha1/namespaces/${ns}/sealedsecrets`;
     const body = (name: string): KubeObject => ({
