@@ -2,22 +2,33 @@
  * The controller entry point: parse flags, build the manager, run until SIGTERM/SIGINT.
  * Everything else lives in manager.ts and the modules.
  */
+import type { KubeConfig } from '@kubernetes/client-node';
 import { applyHeapGrowth } from './heap.js';
 import { Manager } from './manager.js';
 import { allModules } from './modules.js';
-import { parser } from './options.js';
+import { inertFlagWarnings } from './inert-flags.js';
+import { CORE_INERT_FLAGS, parser } from './options.js';
 import { createLogger, loadKubeConfig } from './runtime/index.js';
 
 const modules = allModules();
 const flags = await parser(process.argv.slice(2), process.env, modules).parseAsync();
 const log = createLogger({ name: 'tenantry-controller', level: flags['log-level'] });
+for (const warning of inertFlagWarnings(CORE_INERT_FLAGS, flags)) log.warn(warning);
 const heapFlag = applyHeapGrowth(flags['heap-growth-percent']);
 if (heapFlag !== undefined) log.debug({ v8: heapFlag }, 'V8 heap growth bounded');
-const manager = new Manager({
-  kubeConfig: loadKubeConfig({
+let kubeConfig: KubeConfig;
+try {
+  kubeConfig = loadKubeConfig({
     ...(flags.kubeconfig !== undefined ? { kubeconfig: flags.kubeconfig } : {}),
     ...(flags.context !== undefined ? { context: flags.context } : {}),
-  }),
+  });
+} catch (err) {
+  // A message, not a stack trace: this is a configuration error.
+  log.fatal(err instanceof Error ? err.message : String(err));
+  process.exit(1);
+}
+const manager = new Manager({
+  kubeConfig,
   namespace: flags.namespace,
   modules: modules.filter((m) => flags.controllers.includes(m.name)),
   flags,

@@ -4,7 +4,9 @@
  */
 import { existsSync, readFileSync } from 'node:fs';
 import yargs, { type Argv } from 'yargs';
+import pkg from '../package.json' with { type: 'json' };
 import { invalidHeapGrowth } from './heap.js';
+import { inertOptions, type InertFlag } from './inert-flags.js';
 import type { ControllerModule } from './module.js';
 
 const SA_NAMESPACE_FILE = '/var/run/secrets/kubernetes.io/serviceaccount/namespace';
@@ -33,6 +35,38 @@ export function defaultNamespace(env: NodeJS.ProcessEnv): string {
   return 'tenantry-system';
 }
 
+/** Process-wide flags of Bitnami's controller, accepted for its deployments (inert-flags.ts). */
+export const CORE_INERT_FLAGS: Readonly<Record<string, InertFlag>> = {
+  'log-format': {
+    option: { type: 'string', default: 'json', describe: "Bitnami's; logs are JSON lines" },
+    why: 'logs are JSON lines',
+  },
+  'log-info-stdout': {
+    option: {
+      type: 'boolean',
+      default: true,
+      describe: "Bitnami's; every log line goes to stdout",
+    },
+    why: 'every log line goes to stdout',
+  },
+  'kubeclient-qps': {
+    option: { type: 'number', default: 5, describe: "Bitnami's; no client-side throttling" },
+    why: "no client-side throttling (the API server's priority and fairness applies)",
+  },
+  'kubeclient-burst': {
+    option: { type: 'number', default: 10, describe: "Bitnami's; no client-side throttling" },
+    why: "no client-side throttling (the API server's priority and fairness applies)",
+  },
+  'read-timeout': {
+    option: { type: 'string', default: '2m', describe: "Bitnami's; fixed HTTP timeouts" },
+    why: 'the HTTP listeners allow 10 s for headers and 30 s per request',
+  },
+  'write-timeout': {
+    option: { type: 'string', default: '2m', describe: "Bitnami's; fixed HTTP timeouts" },
+    why: 'the HTTP listeners allow 10 s for headers and 30 s per request',
+  },
+};
+
 /** Builds the parser: core flags plus every module's own. */
 export function parser(
   argv: string[],
@@ -46,7 +80,7 @@ export function parser(
     )
     .env('TENANTRY')
     .strict()
-    .version(false)
+    .version(`tenantry-controller version ${pkg.version}`)
     .options({
       kubeconfig: {
         type: 'string',
@@ -60,11 +94,13 @@ export function parser(
       },
       'http-addr': {
         type: 'string',
+        alias: 'listen-addr',
         default: ':8080',
         describe: 'Main listener: /healthz, /readyz, /v1/cert.pem, /v1/verify, /v1/rotate',
       },
       'metrics-addr': {
         type: 'string',
+        alias: 'listen-metrics-addr',
         default: ':8081',
         describe: 'Prometheus /metrics listener',
       },
@@ -97,6 +133,8 @@ export function parser(
         type: 'string',
         default: 'info',
         choices: ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'],
+        // Bitnami's controller takes DEBUG, INFO, WARN, ERROR.
+        coerce: (v: string) => v.toLowerCase(),
         describe: 'Log level (JSON logs on stdout)',
       },
       'heap-growth-percent': {
@@ -112,6 +150,7 @@ export function parser(
         describe: 'Modules to run',
         coerce: (v: string[]) => v.flatMap((s) => s.split(',')).filter((s) => s !== ''),
       },
+      ...inertOptions(CORE_INERT_FLAGS),
     }) as unknown as Argv<CoreFlags>;
   for (const m of modules) {
     if (m.options !== undefined) y = y.options(m.options) as unknown as Argv<CoreFlags>;

@@ -37,7 +37,14 @@ export interface LoadKubeConfigOptions {
 export function loadKubeConfig(opts: LoadKubeConfigOptions = {}): KubeConfig {
   const kc = new KubeConfig();
   if (opts.kubeconfig !== undefined) {
-    kc.loadFromFile(opts.kubeconfig);
+    try {
+      kc.loadFromFile(opts.kubeconfig);
+    } catch (err) {
+      // client-node throws the bare fs or YAML error, which does not say what was being read.
+      throw new Error(
+        `Cannot load kubeconfig ${opts.kubeconfig}: ${err instanceof Error ? err.message : String(err)}`,
+      );
+    }
   } else {
     kc.loadFromDefault();
   }

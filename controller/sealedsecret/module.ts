@@ -317,6 +317,7 @@ export function sealedSecretModule(): ControllerModule {
 
     async setup(ctx: ManagerContext): Promise<void> {
       const config = parseSealedSecretConfig(ctx.config.flags);
+      for (const warning of config.inertFlagWarnings) ctx.log.warn(warning);
       const metrics = sealedSecretMetrics(ctx.registry);
       requestsByResource(ctx.registry, ctx.client.counter);
       const decryptor = new SessionKeyDecryptor({

@@ -6,14 +6,52 @@
  */
 import type { Options } from 'yargs';
 import { DEFAULT_KEY_TTL_MS } from '../../crypto/keys.js';
+import { inertFlagWarnings, inertOptions, type InertFlag } from '../inert-flags.js';
 import { parseCutoffTime, parseDuration } from '../keys/duration.js';
 import type { KeyOrderPriority } from '../keys/ring.js';
 import type { KeyPolicy } from '../keys/rotation.js';
 import { parseKeyValueList } from '../keys/secret.js';
 import { isDns1123Label } from '../runtime/names.js';
 
+/** Bitnami's SealedSecret flags tenantry accepts without acting on them (inert-flags.ts). */
+export const SEALED_SECRET_INERT_FLAGS: Readonly<Record<string, InertFlag>> = {
+  'watch-for-secrets': {
+    option: {
+      type: 'boolean',
+      default: false,
+      describe: "Bitnami's; produced Secrets are always watched",
+    },
+    why: 'produced Secrets are always watched (drift repair)',
+  },
+  'skip-recreate': {
+    option: {
+      type: 'boolean',
+      default: false,
+      describe: "Bitnami's; deleted Secrets are always restored",
+    },
+    why: 'produced Secrets are always watched and restored (drift repair), so the controller needs list and watch on Secrets',
+  },
+  'old-gc-behavior': {
+    option: {
+      type: 'boolean',
+      default: false,
+      describe: "Bitnami's; Secrets go by owner reference",
+    },
+    why: 'a produced Secret is garbage-collected by the API server through its owner reference',
+  },
+  'max-unseal-retries': {
+    option: {
+      type: 'number',
+      default: 5,
+      describe: "Bitnami's; API errors are retried with backoff",
+    },
+    why: 'API errors are retried with capped exponential backoff; a SealedSecret that cannot be unsealed is tried again when it, a key or its namespace changes',
+  },
+};
+
 /** The flags (yargs options) of the `sealedsecret` module. */
 export const SEALED_SECRET_OPTIONS: Readonly<Record<string, Options>> = {
+  ...inertOptions(SEALED_SECRET_INERT_FLAGS),
   'key-prefix': {
     type: 'string',
     default: 'sealed-secrets-key',
@@ -128,6 +166,8 @@ export interface SealedSecretConfig {
   readonly allNamespaces: boolean;
   /** `--additional-namespaces`, deduplicated, in the order given. */
   readonly additionalNamespaces: readonly string[];
+  /** Bitnami flags given a value this controller does not act on, for warnings at start. */
+  readonly inertFlagWarnings: readonly string[];
 }
 
 /**
@@ -225,5 +265,6 @@ export function parseSealedSecretConfig(
     labelSelector: str(flags, 'label-selector', '').trim(),
     allNamespaces: bool(flags, 'all-namespaces', true),
     additionalNamespaces: namespaceList(str(flags, 'additional-namespaces', '')),
+    inertFlagWarnings: inertFlagWarnings(SEALED_SECRET_INERT_FLAGS, flags),
   };
 }

@@ -1,2 +1,4 @@
-/** Version of kubectl-tenant (kept in step with package.json and the krew manifest). */
-export const VERSION = '0.1.0';
+import pkg from '../../package.json' with { type: 'json' };
+
+/** Version of kubectl-tenant, from package.json (bundled at build time; the krew manifest follows it). */
+export const VERSION: string = pkg.version;
