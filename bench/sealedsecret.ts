@@ -29,8 +29,8 @@ import { parseSealingCertificate } from '../crypto/certificate.js';
 import { generateSealingKey, type SealingKeyPair } from '../crypto/keys.js';
 import { hybridEncryptNative } from '../crypto/hybrid.js';
 import { encryptionLabel } from '../crypto/scope.js';
-import { sealedSecretCRD, tenantCRD } from '../crds/index.js';
 import { ControlPlane } from '../test/harness/controlplane.js';
+import { applyCRDs } from './crds.js';
 import { checkLoadAtStart, loadNow } from './load.js';
 import { cpuSecondsOf, machineCpuSeconds, mainThreadUserSystem, threadCpuSeconds } from './proc.js';
 
@@ -137,29 +137,6 @@ async function eventLoopAB(n = 300): Promise<{ idle: number; sync: number; pool:
     );
   });
   return { idle: idle.p99, sync: sync.p99, pool: pooled.p99 };
-}
-
-async function applyCRDs(c: KubeClient): Promise<void> {
-  for (const crd of [sealedSecretCRD, tenantCRD]) {
-    await c.request({
-      method: 'PATCH',
-      path: `/apis/apiextensions.k8s.io/v1/customresourcedefinitions/${crd.metadata.name}`,
-      query: { fieldManager: 'bench', force: true },
-      body: crd,
-      contentType: 'application/apply-patch+yaml',
-    });
-  }
-  for (;;) {
-    const ok = await c
-      .request<{ resources: { name: string }[] }>({
-        method: 'GET',
-        path: '/apis/bitnami.com/v1alpha1',
-      })
-      .then((r) => r.resources.some((x) => x.name === 'sealedsecrets'))
-      .catch(() => false);
-    if (ok) return;
-    await new Promise((r) => setTimeout(r, 200));
-  }
 }
 
 /** Runs `fn` over `items` with at most `limit` in flight. */

@@ -7,8 +7,8 @@
 import { randomBytes } from 'node:crypto';
 import { parseArgs } from 'node:util';
 import { KubeClient, type KubeObject } from '../controller/runtime/index.js';
-import { sealedSecretCRD } from '../crds/index.js';
 import { ControlPlane } from '../test/harness/controlplane.js';
+import { applyCRDs } from './crds.js';
 import { cpuSecondsOf } from './proc.js';
 
 const { values: args } = parseArgs({
@@ -55,21 +55,7 @@ function cached(obj: KubeObject): KubeObject {
 }
 
 async function setUp(client: KubeClient): Promise<KubeObject[]> {
-  await client.request({
-    method: 'PATCH',
-    path: `/apis/apiextensions.k8s.io/v1/customresourcedefinitions/${sealedSecretCRD.metadata.name}`,
-    query: { fieldManager: 'bench', force: true },
-    body: sealedSecretCRD,
-    contentType: 'application/apply-patch+yaml',
-  });
-  for (;;) {
-    const served = await client
-      .request<{ resources: unknown[] }>({ method: 'GET', path: '/apis/bitnami.com/v1alpha1' })
-      .then((r) => r.resources.length > 0)
-      .catch(() => false);
-    if (served) break;
-    await new Promise((r) => setTimeout(r, 200));
-  }
+  await applyCRDs(client);
   const objects: KubeObject[] = [];
   for (let i = 0; i < COUNT; i++) {
     // An RSA-4096 item is 512 + 12 + 16 + value bytes, ~760 characters of base64.

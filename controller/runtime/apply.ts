@@ -177,7 +177,7 @@ export async function patchStatus<T extends KubeObject>(
  * stays). (Core types' status strategies differ; use {@link patchStatus} for them.)
  *
  * Why not a merge patch: on a patch the API server encodes the stored object, merges and decodes
- * it again; with large objects (SealedSecrets carry their ciphertext) that costs 10–18 % more API
+ * it again; with large objects (SealedSecrets carry their ciphertext) that cost up to 18 % more API
  * server CPU per status write (docs/benchmarks.md).
  */
 export async function replaceStatus<T extends KubeObject>(
