@@ -814,4 +814,137 @@ describe('charts/tenantry', function () {
       expect(plane.plane.auditEvents(saUser).length).to.be.greaterThan(10);
     });
   });
+  describe('on the local control plane, with sealedSecrets.namespaces', function () {
+    const ns = uniqueName('chartns');
+    const release = uniqueName('rel');
+    const fullname = `${release}-tenantry`;
+    const saUser = `system:serviceaccount:${ns}:${fullname}`;
+    const listed = uniqueName('team');
+    const unlisted = uniqueName('other');
+    let objs: Obj[];
+    let kubectl: (args: string[], stdin?: string) => Promise<string>;
+    let controller: ControllerProcess | undefined;
+
+    before(async function () {
+      const plane = getPlane();
+      objs = parseDocs(
+        await helmTemplate(helm, {
+          release,
+          namespace: ns,
+          set: [`sealedSecrets.namespaces={${listed}}`, 'controllers={sealedsecret}'],
+        }),
+      );
+      kubectl = (args, stdin) =>
+        runOk(plane.plane.binaries.kubectl, ['--kubeconfig', plane.kubeconfigPath, ...args], {
+          ...(stdin !== undefined ? { stdin } : {}),
+        });
+      for (const name of [ns, listed, unlisted]) await kubectl(['create', 'namespace', name]);
+    });
+
+    after(async function () {
+      this.timeout(120_000);
+      await controller?.stop();
+      for (const o of objs.filter(
+        (x) => x.kind === 'ClusterRole' || x.kind === 'ClusterRoleBinding',
+      )) {
+        await kubectl([
+          'delete',
+          o.kind.toLowerCase(),
+          o.metadata.name,
+          '--ignore-not-found',
+        ]).catch(() => undefined);
+      }
+      await kubectl([
+        'delete',
+        'namespace',
+        ns,
+        listed,
+        unlisted,
+        '--ignore-not-found',
+        '--wait=false',
+      ]).catch(() => undefined);
+    });
+
+    it("is enough for a SealedSecret-only controller: as the chart's ServiceAccount it unseals in a listed namespace, with no 403", async function () {
+      this.timeout(240_000);
+      const plane = getPlane();
+      const rbac = objs.filter((o) =>
+        ['ServiceAccount', 'ClusterRole', 'ClusterRoleBinding', 'Role', 'RoleBinding'].includes(
+          o.kind,
+        ),
+      );
+      // Secrets and SealedSecrets come from Roles in the release namespace and the listed one.
+      const roleNamespaces = rbac
+        .filter((o) => o.kind === 'Role')
+        .map((o) => o.metadata.namespace)
+        .sort();
+      expect(roleNamespaces).to.include.members([ns, listed]);
+      expect(roleNamespaces).to.not.include(unlisted);
+      await kubectl(
+        ['apply', '--server-side', '--field-manager=helm-test', '-f', '-'],
+        rbac.map((o) => stringify(o)).join('---\n'),
+      );
+      const sa = plane.makeUser(saUser, ['system:serviceaccounts', `system:serviceaccounts:${ns}`]);
+      const chartArgs =
+        find<Deployment>(objs, 'Deployment').spec.template.spec.containers[0]?.args ?? [];
+      expect(chartArgs).to.include(`--additional-namespaces=${listed}`);
+      const args = chartArgs.filter(
+        (a) => !/^--(http-addr|metrics-addr|lease-duration|renew-deadline|retry-period)=/.test(a),
+      );
+      controller = await startController(plane.plane, {
+        namespace: ns,
+        kubeconfigPath: sa.kubeconfigPath,
+        args,
+      });
+      await controller.waitReady(120_000);
+      const c = controller;
+      const cert = await eventually(
+        'the sealing certificate',
+        async () => {
+          const r = await c.get('/v1/cert.pem');
+          return r.status === 200 ? r : undefined;
+        },
+        90_000,
+      );
+      const ss = await sealedSecret({
+        certPem: cert.body,
+        namespace: listed,
+        name: 'db',
+        data: { password: 's3cr3t' },
+      });
+      await kubectl(['apply', '--server-side', '--field-manager=test', '-f', '-'], stringify(ss));
+      const secret = await eventually(
+        'the SealedSecret to be unsealed',
+        async () =>
+          json<Secret>(await kubectl(['-n', listed, 'get', 'secret', 'db', '-o', 'json'])),
+        60_000,
+      );
+      expect(Buffer.from(secret.data.password ?? '', 'base64').toString()).to.equal('s3cr3t');
+      await eventually('SealedSecret Synced', async () => {
+        const s = json<WithStatus>(
+          await kubectl(['-n', listed, 'get', 'sealedsecret', 'db', '-o', 'json']),
+        );
+        return isCurrent(s, 'Synced') ? true : undefined;
+      });
+
+      // Every request the controller made was allowed: Roles in two namespaces and the
+      // ClusterRole without Secret or SealedSecret rules are enough.
+      const refused = plane.plane
+        .auditEvents(saUser)
+        .filter((e) => e.responseStatus?.code === 403)
+        .map((e) => `${e.verb} ${e.requestURI}`);
+      expect(refused, c.logs(40)).to.deep.equal([]);
+      const secretReads = plane.plane
+        .auditEvents(saUser)
+        .filter((e) => /\/(secrets|sealedsecrets)(\?|$)/.test(e.requestURI ?? ''))
+        .map((e) => e.requestURI ?? '');
+      expect(secretReads.length).to.be.greaterThan(0);
+      // None of them cluster-wide: only the namespaces the Roles cover.
+      expect(
+        secretReads.filter(
+          (u) => !u.includes(`/namespaces/${ns}/`) && !u.includes(`/namespaces/${listed}/`),
+        ),
+      ).to.deep.equal([]);
+    });
+  });
 });
