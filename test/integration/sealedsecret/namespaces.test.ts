@@ -95,8 +95,17 @@ describe('SealedSecret controller: --all-namespaces=false and --additional-names
       await waitForSynced(ns, 'db', 'True');
       expect((await getSecret(ns, 'db'))?.data?.['k']).to.equal(Buffer.from(ns).toString('base64'));
     }
-    // Created first, so a controller reading every namespace would have reached it by now.
-    await new Promise((r) => setTimeout(r, 2000));
+    // It never read outside its namespaces (a cluster-wide or other-namespace read would show
+    // as a 403 below), so it never saw this one and cannot act on it later.
+    const reads = getPlane()
+      .plane.auditEvents(user)
+      .filter((e) => ['secrets', 'sealedsecrets'].includes(e.objectRef?.resource ?? ''));
+    expect(reads.length).to.be.greaterThan(0);
+    expect(
+      reads
+        .filter((e) => ![team, ctl].includes(e.objectRef?.namespace ?? ''))
+        .map((e) => e.requestURI),
+    ).to.deep.equal([]);
     expect(await getSecret(elsewhere, 'db'), 'no Secret outside the namespaces').to.equal(
       undefined,
     );

@@ -26,12 +26,17 @@ const SHARD = 'tenantry.io/test-shard';
 describe('SealedSecret controller: --label-selector', () => {
   let controller: ControllerProcess;
   let certPem: string;
+  // Its own identity (all rights), so the audit log shows what this controller asked for.
+  const user = uniqueName('ss-sel-controller');
 
   before(async () => {
     await installCRDs();
-    controller = await startSealedSecretController(uniqueName('ss-sel'), [
-      `--label-selector=${SHARD}=a`,
-    ]);
+    const identity = getPlane().makeUser(user, ['system:masters']);
+    controller = await startSealedSecretController(
+      uniqueName('ss-sel'),
+      [`--label-selector=${SHARD}=a`],
+      { kubeconfigPath: identity.kubeconfigPath },
+    );
     certPem = await waitForCert(controller);
   });
   after(async () => {
@@ -50,8 +55,18 @@ describe('SealedSecret controller: --label-selector', () => {
     expect((await getSecret(ns, 'mine'))?.data?.['k']).to.equal(
       Buffer.from('v1').toString('base64'),
     );
-    // Created before `mine`, so an unfiltered controller would have reached it by now.
-    await new Promise((r) => setTimeout(r, 2000));
+    // The API server filtered: every LIST and WATCH of SealedSecrets carried the selector, so
+    // the controller never received `other` and cannot act on it later.
+    const reads = getPlane()
+      .plane.auditEvents(user)
+      .filter(
+        (e) => e.objectRef?.resource === 'sealedsecrets' && ['list', 'watch'].includes(e.verb),
+      );
+    expect(reads.length).to.be.greaterThan(0);
+    const selector = `labelSelector=${encodeURIComponent(`${SHARD}=a`)}`;
+    expect(
+      reads.filter((e) => !e.requestURI.includes(selector)).map((e) => e.requestURI),
+    ).to.deep.equal([]);
     expect(
       await getSecret(ns, 'other'),
       'no Secret for a SealedSecret outside the selector',
