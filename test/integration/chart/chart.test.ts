@@ -123,6 +123,44 @@ interface Secret extends Obj {
 
 const json = <T>(text: string): T => JSON.parse(text) as T;
 
+/**
+ * Seals a Secret with the certificate `controller` serves, applies it to `namespace` and waits
+ * until the controller has unsealed it (the right data) and reports it Synced.
+ */
+async function sealAndUnseal(
+  controller: ControllerProcess,
+  kubectl: (args: string[], stdin?: string) => Promise<string>,
+  namespace: string,
+): Promise<void> {
+  const cert = await eventually(
+    'the sealing certificate',
+    async () => {
+      const r = await controller.get('/v1/cert.pem');
+      return r.status === 200 ? r : undefined;
+    },
+    90_000,
+  );
+  const ss = await sealedSecret({
+    certPem: cert.body,
+    namespace,
+    name: 'db',
+    data: { password: 's3cr3t' },
+  });
+  await kubectl(['apply', '--server-side', '--field-manager=test', '-f', '-'], stringify(ss));
+  const secret = await eventually(
+    'the SealedSecret to be unsealed',
+    async () => json<Secret>(await kubectl(['-n', namespace, 'get', 'secret', 'db', '-o', 'json'])),
+    60_000,
+  );
+  expect(Buffer.from(secret.data.password ?? '', 'base64').toString()).to.equal('s3cr3t');
+  await eventually('SealedSecret Synced', async () => {
+    const s = json<WithStatus>(
+      await kubectl(['-n', namespace, 'get', 'sealedsecret', 'db', '-o', 'json']),
+    );
+    return isCurrent(s, 'Synced') ? true : undefined;
+  });
+}
+
 interface Schema {
   properties?: Record<string, Schema>;
 }
@@ -768,35 +806,7 @@ describe('charts/tenantry', function () {
 
       if (modules.has('sealedsecret')) {
         // The leader generates the first sealing key after it starts leading.
-        const c = controller;
-        const cert = await eventually(
-          'the sealing certificate',
-          async () => {
-            const r = await c.get('/v1/cert.pem');
-            return r.status === 200 ? r : undefined;
-          },
-          90_000,
-        );
-        const ss = await sealedSecret({
-          certPem: cert.body,
-          namespace: member,
-          name: 'db',
-          data: { password: 's3cr3t' },
-        });
-        await kubectl(['apply', '--server-side', '--field-manager=test', '-f', '-'], stringify(ss));
-        const secret = await eventually(
-          'the SealedSecret to be unsealed',
-          async () =>
-            json<Secret>(await kubectl(['-n', member, 'get', 'secret', 'db', '-o', 'json'])),
-          60_000,
-        );
-        expect(Buffer.from(secret.data.password ?? '', 'base64').toString()).to.equal('s3cr3t');
-        await eventually('SealedSecret Synced', async () => {
-          const s = json<WithStatus>(
-            await kubectl(['-n', member, 'get', 'sealedsecret', 'db', '-o', 'json']),
-          );
-          return isCurrent(s, 'Synced') ? true : undefined;
-        });
+        await sealAndUnseal(controller, kubectl, member);
       }
 
       // Deleting the Tenant runs its deletionPolicy (Retain: the namespace is detached).
@@ -898,34 +908,7 @@ describe('charts/tenantry', function () {
       });
       await controller.waitReady(120_000);
       const c = controller;
-      const cert = await eventually(
-        'the sealing certificate',
-        async () => {
-          const r = await c.get('/v1/cert.pem');
-          return r.status === 200 ? r : undefined;
-        },
-        90_000,
-      );
-      const ss = await sealedSecret({
-        certPem: cert.body,
-        namespace: listed,
-        name: 'db',
-        data: { password: 's3cr3t' },
-      });
-      await kubectl(['apply', '--server-side', '--field-manager=test', '-f', '-'], stringify(ss));
-      const secret = await eventually(
-        'the SealedSecret to be unsealed',
-        async () =>
-          json<Secret>(await kubectl(['-n', listed, 'get', 'secret', 'db', '-o', 'json'])),
-        60_000,
-      );
-      expect(Buffer.from(secret.data.password ?? '', 'base64').toString()).to.equal('s3cr3t');
-      await eventually('SealedSecret Synced', async () => {
-        const s = json<WithStatus>(
-          await kubectl(['-n', listed, 'get', 'sealedsecret', 'db', '-o', 'json']),
-        );
-        return isCurrent(s, 'Synced') ? true : undefined;
-      });
+      await sealAndUnseal(c, kubectl, listed);
 
       // Every request the controller made was allowed: Roles in two namespaces and the
       // ClusterRole without Secret or SealedSecret rules are enough.
