@@ -53,6 +53,18 @@ describe('runtime support', () => {
         /no context "third"/,
       );
     });
+
+    it('names the file it cannot read or parse', () => {
+      const missing = join(tmpdir(), 'rt-kc-missing', 'config');
+      expect(() => loadKubeConfig({ kubeconfig: missing })).to.throw(
+        `Cannot load kubeconfig ${missing}: ENOENT`,
+      );
+      const broken = join(mkdtempSync(join(tmpdir(), 'rt-kc-')), 'config');
+      writeFileSync(broken, 'clusters: [unclosed');
+      expect(() => loadKubeConfig({ kubeconfig: broken })).to.throw(
+        `Cannot load kubeconfig ${broken}:`,
+      );
+    });
   });
 
   describe('backoff', () => {
