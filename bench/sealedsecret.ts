@@ -30,7 +30,7 @@ import { generateSealingKey, type SealingKeyPair } from '../crypto/keys.js';
 import { hybridEncryptNative } from '../crypto/hybrid.js';
 import { encryptionLabel } from '../crypto/scope.js';
 import { ControlPlane } from '../test/harness/controlplane.js';
-import { applyCRDs } from './crds.js';
+import { installCRDs } from '../test/harness/crds.js';
 import { checkLoadAtStart, loadNow } from './load.js';
 import { cpuSecondsOf, machineCpuSeconds, mainThreadUserSystem, threadCpuSeconds } from './proc.js';
 
@@ -428,7 +428,7 @@ async function main(): Promise<void> {
   const plane = await ControlPlane.start({ log });
   try {
     const admin = new KubeClient(plane.kubeConfig());
-    await applyCRDs(admin);
+    await installCRDs(plane.kubeConfig());
     await admin.request({
       method: 'POST',
       path: '/api/v1/namespaces',

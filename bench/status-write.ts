@@ -8,7 +8,7 @@ import { randomBytes } from 'node:crypto';
 import { parseArgs } from 'node:util';
 import { KubeClient, type KubeObject } from '../controller/runtime/index.js';
 import { ControlPlane } from '../test/harness/controlplane.js';
-import { applyCRDs } from './crds.js';
+import { installCRDs } from '../test/harness/crds.js';
 import { cpuSecondsOf } from './proc.js';
 
 const { values: args } = parseArgs({
@@ -55,7 +55,6 @@ function cached(obj: KubeObject): KubeObject {
 }
 
 async function setUp(client: KubeClient): Promise<KubeObject[]> {
-  await applyCRDs(client);
   const objects: KubeObject[] = [];
   for (let i = 0; i < COUNT; i++) {
     // An RSA-4096 item is 512 + 12 + 16 + value bytes, ~760 characters of base64.
@@ -80,6 +79,7 @@ async function setUp(client: KubeClient): Promise<KubeObject[]> {
 async function main(): Promise<void> {
   const plane = await ControlPlane.start({ log });
   try {
+    await installCRDs(plane.kubeConfig());
     const client = new KubeClient(plane.kubeConfig());
     let objects = await setUp(client);
     const [etcdPid, apiPid] = plane.componentPids();

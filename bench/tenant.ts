@@ -33,9 +33,10 @@ import { desiredClusterRbac, desiredNamespaceChildren } from '../controller/tena
 import { KINDS, collectionPath } from '../controller/tenant/kinds.js';
 import { tenantOwnerReference } from '../controller/tenant/membership.js';
 import { mapLimit } from '../controller/tenant/writer.js';
-import { tenantCRD, type Tenant } from '../crds/index.js';
+import type { Tenant } from '../crds/index.js';
 import { startController } from '../test/harness/controller.js';
 import { ControlPlane, freePort } from '../test/harness/controlplane.js';
+import { installCRDs } from '../test/harness/crds.js';
 import { startComponent, stopComponent } from '../test/harness/processes.js';
 
 const CONTROLLER_USER = 'system:serviceaccount:tenantry-system:tenantry-controller';
@@ -122,27 +123,6 @@ async function ignoreConflict(p: Promise<unknown>): Promise<void> {
     await p;
   } catch (err) {
     if (apiErrorCode(err) !== 409) throw err;
-  }
-}
-
-async function installCRD(admin: KubeClient): Promise<void> {
-  await admin.request({
-    method: 'PATCH',
-    path: `/apis/apiextensions.k8s.io/v1/customresourcedefinitions/${tenantCRD.metadata.name}`,
-    query: { fieldManager: 'bench', force: true },
-    contentType: 'application/apply-patch+yaml',
-    body: tenantCRD,
-  });
-  for (;;) {
-    const ok = await admin
-      .request<{ resources: { name: string }[] }>({
-        method: 'GET',
-        path: '/apis/tenantry.io/v1alpha1',
-      })
-      .then((r) => r.resources.some((x) => x.name === 'tenants'))
-      .catch(() => false);
-    if (ok) return;
-    await new Promise((r) => setTimeout(r, 200));
   }
 }
 
@@ -530,7 +510,7 @@ async function main(): Promise<void> {
   let controller: Proc | undefined;
   const bundle = RUNTIME === 'bundle' ? await bundleController() : undefined;
   try {
-    await installCRD(admin);
+    await installCRDs(plane.kubeConfig());
     const identity = plane.makeUser(CONTROLLER_USER, ['system:serviceaccounts']);
     await bindController(admin);
     let t = performance.now();

@@ -123,13 +123,65 @@ interface Secret extends Obj {
 
 const json = <T>(text: string): T => JSON.parse(text) as T;
 
+type Kubectl = (args: string[], stdin?: string) => Promise<string>;
+
+/** The controller arguments of the rendered Deployment. */
+function chartArgs(objs: readonly Obj[]): string[] {
+  return find<Deployment>(objs, 'Deployment').spec.template.spec.containers[0]?.args ?? [];
+}
+
+/**
+ * Starts the controller with the chart's own flags (minus the listen addresses and leader
+ * timings the harness picks) as the chart's ServiceAccount `<fullname>` in `namespace`.
+ */
+async function startAsChartServiceAccount(
+  objs: readonly Obj[],
+  namespace: string,
+  fullname: string,
+): Promise<ControllerProcess> {
+  const plane = getPlane();
+  const sa = plane.makeUser(`system:serviceaccount:${namespace}:${fullname}`, [
+    'system:serviceaccounts',
+    `system:serviceaccounts:${namespace}`,
+  ]);
+  const args = chartArgs(objs).filter(
+    (a) =>
+      !/^--(http-addr|metrics-addr|webhook-addr|lease-duration|renew-deadline|retry-period)=/.test(
+        a,
+      ),
+  );
+  const controller = await startController(plane.plane, {
+    namespace,
+    kubeconfigPath: sa.kubeconfigPath,
+    args: [...args, '--webhook-addr=127.0.0.1:0'],
+  });
+  await controller.waitReady(120_000);
+  return controller;
+}
+
+/** Deletes an install's cluster-scoped objects and its namespaces, ignoring what is gone. */
+async function uninstall(
+  kubectl: Kubectl,
+  clusterObjects: readonly Obj[],
+  namespaces: readonly string[],
+): Promise<void> {
+  for (const o of clusterObjects) {
+    await kubectl(['delete', o.kind.toLowerCase(), o.metadata.name, '--ignore-not-found']).catch(
+      () => undefined,
+    );
+  }
+  await kubectl(['delete', 'namespace', ...namespaces, '--ignore-not-found', '--wait=false']).catch(
+    () => undefined,
+  );
+}
+
 /**
  * Seals a Secret with the certificate `controller` serves, applies it to `namespace` and waits
  * until the controller has unsealed it (the right data) and reports it Synced.
  */
 async function sealAndUnseal(
   controller: ControllerProcess,
-  kubectl: (args: string[], stdin?: string) => Promise<string>,
+  kubectl: Kubectl,
   namespace: string,
 ): Promise<void> {
   const cert = await eventually(
@@ -581,7 +633,7 @@ describe('charts/tenantry', function () {
     const saUser = `system:serviceaccount:${ns}:${fullname}`;
     let dir: string;
     let objs: Obj[];
-    let kubectl: (args: string[], stdin?: string) => Promise<string>;
+    let kubectl: Kubectl;
     let controller: ControllerProcess | undefined;
     const tenant = uniqueName('tnt');
     const member = `${tenant}-apps`;
@@ -616,22 +668,7 @@ describe('charts/tenantry', function () {
       const cluster = objs.filter(
         (o) => o.metadata.namespace === undefined && o.kind !== 'CustomResourceDefinition',
       );
-      for (const o of cluster) {
-        await kubectl([
-          'delete',
-          o.kind.toLowerCase(),
-          o.metadata.name,
-          '--ignore-not-found',
-        ]).catch(() => undefined);
-      }
-      await kubectl([
-        'delete',
-        'namespace',
-        ns,
-        member,
-        '--ignore-not-found',
-        '--wait=false',
-      ]).catch(() => undefined);
+      await uninstall(kubectl, cluster, [ns, member]);
     });
 
     it('applies with server-side apply, without errors', async function () {
@@ -714,22 +751,7 @@ describe('charts/tenantry', function () {
       const modules = new Set(allModules().map((m) => m.name));
       if (!modules.has('tenant')) this.skip();
       const plane = getPlane();
-      const sa = plane.makeUser(saUser, ['system:serviceaccounts', `system:serviceaccounts:${ns}`]);
-      // The chart's own flags, minus the listen addresses the harness picks.
-      const chartArgs =
-        find<Deployment>(objs, 'Deployment').spec.template.spec.containers[0]?.args ?? [];
-      const args = chartArgs.filter(
-        (a) =>
-          !/^--(http-addr|metrics-addr|webhook-addr|lease-duration|renew-deadline|retry-period)=/.test(
-            a,
-          ),
-      );
-      controller = await startController(plane.plane, {
-        namespace: ns,
-        kubeconfigPath: sa.kubeconfigPath,
-        args: [...args, '--webhook-addr=127.0.0.1:0'],
-      });
-      await controller.waitReady(120_000);
+      controller = await startAsChartServiceAccount(objs, ns, fullname);
 
       await kubectl(
         ['apply', '--server-side', '--field-manager=test', '-f', '-'],
@@ -832,7 +854,7 @@ describe('charts/tenantry', function () {
     const listed = uniqueName('team');
     const unlisted = uniqueName('other');
     let objs: Obj[];
-    let kubectl: (args: string[], stdin?: string) => Promise<string>;
+    let kubectl: Kubectl;
     let controller: ControllerProcess | undefined;
 
     before(async function () {
@@ -854,25 +876,8 @@ describe('charts/tenantry', function () {
     after(async function () {
       this.timeout(120_000);
       await controller?.stop();
-      for (const o of objs.filter(
-        (x) => x.kind === 'ClusterRole' || x.kind === 'ClusterRoleBinding',
-      )) {
-        await kubectl([
-          'delete',
-          o.kind.toLowerCase(),
-          o.metadata.name,
-          '--ignore-not-found',
-        ]).catch(() => undefined);
-      }
-      await kubectl([
-        'delete',
-        'namespace',
-        ns,
-        listed,
-        unlisted,
-        '--ignore-not-found',
-        '--wait=false',
-      ]).catch(() => undefined);
+      const cluster = objs.filter((o) => ['ClusterRole', 'ClusterRoleBinding'].includes(o.kind));
+      await uninstall(kubectl, cluster, [ns, listed, unlisted]);
     });
 
     it("is enough for a SealedSecret-only controller: as the chart's ServiceAccount it unseals in a listed namespace, with no 403", async function () {
@@ -894,19 +899,8 @@ describe('charts/tenantry', function () {
         ['apply', '--server-side', '--field-manager=helm-test', '-f', '-'],
         rbac.map((o) => stringify(o)).join('---\n'),
       );
-      const sa = plane.makeUser(saUser, ['system:serviceaccounts', `system:serviceaccounts:${ns}`]);
-      const chartArgs =
-        find<Deployment>(objs, 'Deployment').spec.template.spec.containers[0]?.args ?? [];
-      expect(chartArgs).to.include(`--additional-namespaces=${listed}`);
-      const args = chartArgs.filter(
-        (a) => !/^--(http-addr|metrics-addr|lease-duration|renew-deadline|retry-period)=/.test(a),
-      );
-      controller = await startController(plane.plane, {
-        namespace: ns,
-        kubeconfigPath: sa.kubeconfigPath,
-        args,
-      });
-      await controller.waitReady(120_000);
+      expect(chartArgs(objs)).to.include(`--additional-namespaces=${listed}`);
+      controller = await startAsChartServiceAccount(objs, ns, fullname);
       const c = controller;
       await sealAndUnseal(c, kubectl, listed);
 
