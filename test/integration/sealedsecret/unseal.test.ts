@@ -4,12 +4,15 @@
  * deletion behave as Bitnami's (or better: the condition says why).
  */
 import { expect } from 'chai';
+import { execFile } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { promisify } from 'node:util';
 import { stringify } from 'yaml';
 import { tenantCRD } from '../../../crds/index.js';
 import type { ControllerProcess } from '../../harness/controller.js';
+import { getPlane } from '../../harness/shared.js';
 import { eventually, uniqueName } from '../../helpers/names.js';
 import {
   admin,
@@ -274,6 +277,36 @@ describe('SealedSecret controller: unsealing', () => {
     await eventually('the Secret to be garbage-collected', async () =>
       (await getSecret(ns, 'gone')) === undefined ? true : undefined,
     );
+  });
+
+  it("leaves kubectl apply's field ownership alone when it writes the status", async () => {
+    const ns = await createNamespace('ss-owners');
+    const ss = await sealDirect(certPem, { namespace: ns, name: 'applied' }, { k: 'v' });
+    const file = join(mkdtempSync(join(tmpdir(), 'ss-apply-')), 'ss.yaml');
+    writeFileSync(file, stringify(ss));
+    const { binaries } = getPlane().plane;
+    // Client-side apply: the last-applied annotation, owned by kubectl-client-side-apply.
+    await promisify(execFile)(binaries.kubectl, [
+      '--kubeconfig',
+      getPlane().kubeconfigPath,
+      'apply',
+      '-f',
+      file,
+    ]);
+    await waitForSynced(ns, 'applied', 'True');
+    const stored = await admin().request<{
+      metadata: { managedFields?: { manager?: string; fieldsV1?: unknown }[] };
+    }>({
+      method: 'GET',
+      path: `/apis/bitnami.com/v1alpha1/namespaces/${ns}/sealedsecrets/applied`,
+    });
+    const kubectlFields = JSON.stringify(
+      stored.metadata.managedFields?.find((m) => m.manager === 'kubectl-client-side-apply')
+        ?.fieldsV1,
+    );
+    // The status PUT sends the cached object back; the cache must have kept the annotation.
+    expect(kubectlFields).to.include('kubectl.kubernetes.io/last-applied-configuration');
+    expect(kubectlFields).to.include('f:encryptedData');
   });
 
   it('writes status once: a second look changes nothing', async () => {
