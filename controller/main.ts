@@ -55,6 +55,10 @@ async function shutdown(signal: string): Promise<void> {
 }
 process.on('SIGTERM', () => void shutdown('SIGTERM'));
 process.on('SIGINT', () => void shutdown('SIGINT'));
+// Bitnami's controller generates a new sealing key on SIGUSR1; so does ours (the sealedsecret
+// module). Without a listener, Node would instead open its inspector (a debugger, i.e. code
+// execution) on 127.0.0.1:9229 inside the pod; a listener replaces that behaviour.
+process.on('SIGUSR1', () => manager.signal('SIGUSR1'));
 
 try {
   await manager.start();

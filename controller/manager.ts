@@ -8,7 +8,7 @@ import type http from 'node:http';
 import { Registry, collectDefaultMetrics } from 'prom-client';
 import { HttpRouter, parseAddress } from './http.js';
 import { SharedInformers } from './informers.js';
-import type { ControllerModule, ManagerContext } from './module.js';
+import type { ControllerModule, ManagerContext, ModuleSignal } from './module.js';
 import {
   KubeClient,
   LeaderElector,
@@ -142,6 +142,20 @@ export class Manager {
       },
     });
     this.elector.start();
+  }
+
+  /**
+   * Hands a process signal to the modules that act on it; with none enabled, says so (a
+   * `kill -USR1` meant for a new sealing key, sent to a tenant-only controller, should not pass
+   * silently).
+   */
+  signal(name: ModuleSignal): void {
+    const handlers = this.opts.modules.flatMap((m) => m.signals?.[name] ?? []);
+    this.log.info({ signal: name, handlers: handlers.length }, 'Signal received');
+    if (handlers.length === 0) {
+      this.log.warn({ signal: name }, 'No enabled controller acts on this signal; ignored');
+    }
+    for (const handle of handlers) handle(this.ctx);
   }
 
   /** True while this replica runs the reconcilers. */

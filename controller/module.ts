@@ -31,6 +31,9 @@ export interface ManagerContext {
   readonly http: HttpRouter;
 }
 
+/** Process signals the manager hands to modules (main.ts forwards them). */
+export type ModuleSignal = 'SIGUSR1';
+
 /** A part of the controller. */
 export interface ControllerModule {
   readonly name: string;
@@ -48,6 +51,12 @@ export interface ControllerModule {
    * reconcile or a background task that ends when `signal` aborts (leadership lost).
    */
   lead?(ctx: ManagerContext, signal: AbortSignal): Promise<() => Promise<void>>;
+  /**
+   * What the module does on a process signal, on whichever replica receives it (SIGUSR1:
+   * Bitnami's "generate a new sealing key now"). Must return quickly; long work runs in the
+   * background and logs its own outcome.
+   */
+  readonly signals?: Readonly<Partial<Record<ModuleSignal, (ctx: ManagerContext) => void>>>;
   /** Releases what `setup` started (servers, timers). */
   stop?(): Promise<void>;
 }

@@ -1,5 +1,7 @@
 /**
- * Key generation and renewal, run by the leader only (two replicas must not both mint a key).
+ * Key generation and renewal. The schedule runs on the leader only (two replicas must not both
+ * mint a key on it); {@link KeyRotation.generate} also serves a key asked for by hand (SIGUSR1)
+ * on any replica, without {@link KeyRotation.start}.
  *
  * - At start, a key is generated if none is loaded — but only after a live LIST confirms there
  *   really is none: if listing key Secrets is forbidden (HTTP 403), existing keys may simply be

@@ -3,8 +3,8 @@
  *
  * On every replica (`setup`): the key ring and its informers, the SealedSecret, produced-Secret,
  * Namespace and Tenant informers, and the HTTP endpoints — so followers answer `/v1/cert.pem`,
- * `/v1/verify` and `/v1/rotate`. On the leader only (`lead`): key generation and renewal, and
- * the reconciler.
+ * `/v1/verify` and `/v1/rotate`. On the leader only (`lead`): the first key, key renewal, and
+ * the reconciler. On whichever replica receives SIGUSR1: a new key at once, as Bitnami's.
  */
 import { hostname } from 'node:os';
 import { scopeFromAnnotations } from '../../crypto/scope.js';
@@ -65,6 +65,8 @@ interface State {
   readonly namespaces: readonly string[] | undefined;
   readonly controller: Controller;
   readonly events: EventRecorder;
+  /** Key generation: scheduled while leading, or asked for by SIGUSR1 on any replica. */
+  readonly rotation: KeyRotation;
   /** Key Secrets already reported as malformed (uid/resourceVersion). */
   readonly reported: Set<string>;
 }
@@ -346,6 +348,19 @@ export function sealedSecretModule(): ControllerModule {
         apiEventRecorder({ client: ctx.client, log: ctx.log, instance: hostname() }),
         { log: ctx.log },
       );
+      const namespaceRef = {
+        apiVersion: 'v1',
+        kind: 'Namespace',
+        metadata: { name: ctx.config.namespace },
+      };
+      const rotation = new KeyRotation({
+        client: ctx.client,
+        namespace: ctx.config.namespace,
+        ring,
+        policy: config.keyPolicy,
+        log: ctx.log,
+        report: (type, reason, message) => events.record(namespaceRef, type, reason, message),
+      });
       const partial = {
         config,
         metrics,
@@ -355,6 +370,7 @@ export function sealedSecretModule(): ControllerModule {
         sealedSecrets,
         namespaces,
         events,
+        rotation,
         reported: new Set<string>(),
       };
       state = { ...partial, controller: buildController(ctx, partial, scope, served) };
@@ -369,22 +385,10 @@ export function sealedSecretModule(): ControllerModule {
       await probeKeyAccess(ctx);
     },
 
-    async lead(ctx: ManagerContext): Promise<() => Promise<void>> {
+    async lead(): Promise<() => Promise<void>> {
       const s = state;
       if (s === undefined) throw new Error('sealedsecret: lead() before setup()');
-      const namespaceRef = {
-        apiVersion: 'v1',
-        kind: 'Namespace',
-        metadata: { name: ctx.config.namespace },
-      };
-      const rotation = new KeyRotation({
-        client: ctx.client,
-        namespace: ctx.config.namespace,
-        ring: s.ring,
-        policy: s.config.keyPolicy,
-        log: ctx.log,
-        report: (type, reason, message) => s.events.record(namespaceRef, type, reason, message),
-      });
+      const rotation = s.rotation;
       const unsubscribe = s.ring.onChange(() => void reportRejectedKeys(s));
       await reportRejectedKeys(s);
       // Not awaited: generating the first RSA-4096 key takes seconds, and the hand-over to another
@@ -396,6 +400,22 @@ export function sealedSecretModule(): ControllerModule {
         rotation.stop();
         await s.controller.stop();
       };
+    },
+
+    signals: {
+      // Bitnami: SIGUSR1 generates a new key now. Minted by the replica that got the signal
+      // (`kubectl exec` picks any pod); the leader's renewal schedule counts from the newest key,
+      // so it moves on its own. Signalling two replicas mints two keys, which is harmless.
+      SIGUSR1: (ctx) => {
+        const s = state;
+        if (s === undefined) {
+          ctx.log.warn('SIGUSR1 before the sealedsecret module was set up: no key generated');
+          return;
+        }
+        s.rotation.generate('SIGUSR1 asked for a new key').catch((err: unknown) => {
+          ctx.log.error({ err }, 'Generating the sealing key SIGUSR1 asked for failed');
+        });
+      },
     },
   };
 }

@@ -2,7 +2,8 @@
  * The key ring against the real API server: renewal keeps old keys (old blobs still open, new
  * seals use the new key); relabelled (`compromised`) keys stop loading without a restart;
  * malformed key Secrets are ignored with an Event; Bitnami's reference test key, imported as a
- * key Secret, unseals the reference vectors; a 403 on key Secrets never mints a key.
+ * key Secret, unseals the reference vectors; a 403 on key Secrets never mints a key; SIGUSR1
+ * mints a key on any replica (Bitnami's signal) instead of opening Node's debugger.
  */
 import { createPrivateKey, createPublicKey, generateKeyPairSync } from 'node:crypto';
 import { expect } from 'chai';
@@ -90,6 +91,37 @@ describe('SealedSecret controller: the key ring', () => {
       expect(k.metadata.labels?.['sealedsecrets.bitnami.com/sealed-secrets-key']).to.equal(
         'active',
       );
+    }
+  });
+
+  it('SIGUSR1 mints a new key on the replica that gets it, follower included; no debugger opens', async () => {
+    const ctl = uniqueName('ss-ctl');
+    const a = await startSealedSecretController(ctl);
+    running.push(a);
+    const first = await waitForCert(a);
+    const b = await startSealedSecretController(ctl);
+    running.push(b);
+    const leading = async (c: ControllerProcess): Promise<boolean> =>
+      metricValue(await c.metrics(), 'leader_election_master_status') === 1;
+    await eventually('a leader', async () => (await leading(a)) || (await leading(b)) || undefined);
+    const [leader, follower] = (await leading(a)) ? [a, b] : [b, a];
+
+    process.kill(follower.pid, 'SIGUSR1');
+    const second = await eventually('the leader to serve a new certificate', async () => {
+      const now = await waitForCert(leader);
+      return now !== first ? now : undefined;
+    });
+    expect(await waitForCert(follower)).to.equal(second);
+    expect((await keySecrets(ctl)).length).to.equal(2);
+
+    process.kill(leader.pid, 'SIGUSR1');
+    await eventually('a third key', async () => (await keySecrets(ctl)).length === 3 || undefined);
+    // Events about the (cluster-scoped) controller Namespace live in `default`.
+    const generated = (await eventsFor('default', ctl)).filter((e) => e.reason === 'KeyGenerated');
+    expect(generated.filter((e) => e.message.includes('SIGUSR1')).length).to.equal(2);
+    for (const c of [leader, follower]) {
+      // Without the listener, Node opens its inspector on SIGUSR1 and says so on stderr.
+      expect(c.logs(500)).to.include('Signal received').and.not.include('Debugger listening');
     }
   });
 

@@ -153,6 +153,42 @@ describe('key rotation', () => {
     off.stop();
   });
 
+  it('mints a key asked for outside the schedule (SIGUSR1) once, and renewal counts from it', async () => {
+    const clock = new FakeClock(Date.parse('2024-01-21T00:00:00Z'));
+    const api = new FakeApi();
+    const ring = new KeyRing();
+    ring.replace([keySecret(await makeKey(new Date('2024-01-01T00:00:00Z')))]);
+    const options = {
+      client: api as unknown as KubeClient,
+      namespace: 'ctl',
+      ring,
+      policy: policy({ renewPeriodMs: 20 * 24 * HOUR }),
+      log: silentLogger(),
+      clock,
+    };
+    // A follower: never started, so no schedule; the signal still mints.
+    const follower = new KeyRotation(options);
+    await follower.generate('SIGUSR1');
+    expect(api.creates()).to.equal(1);
+    expect(clock.pendingTimers()).to.equal(0);
+
+    // The leader: two signals in quick succession make one key.
+    const leader = new KeyRotation(options);
+    await leader.start();
+    expect(clock.nextTimerIn()).to.equal(20 * 24 * HOUR);
+    clock.advance(5 * 24 * HOUR);
+    const [a, b] = await Promise.all([leader.generate('SIGUSR1'), leader.generate('SIGUSR1')]);
+    expect(a).to.equal(b);
+    expect(api.creates()).to.equal(2);
+    expect(ring.size()).to.equal(3);
+    // The timer set at start fires at the old due time and finds the newest key 15 days old.
+    clock.advance(15 * 24 * HOUR);
+    await new Promise((r) => setTimeout(r, 20));
+    expect(api.creates()).to.equal(2);
+    expect(clock.nextTimerIn()).to.equal(5 * 24 * HOUR);
+    leader.stop();
+  });
+
   it('waits in steps for periods beyond the timer limit (30 days > 2^31 ms)', async () => {
     const clock = new FakeClock(Date.parse('2024-01-01T00:00:00Z'));
     const api = new FakeApi();
