@@ -154,28 +154,24 @@ export class KubeClient {
     });
     if (direct !== undefined)
       return this.result<T>(req, direct.status, direct.text, direct.headers);
-    return this.requestThroughClientNode<T>(req);
+    return this.requestThroughClientNode<T>(req, query, headers, body);
   }
 
   /** The same request through client-node's HTTP library (proxies, plain-HTTP servers). */
-  private async requestThroughClientNode<T>(req: RawRequest): Promise<T> {
+  private async requestThroughClientNode<T>(
+    req: RawRequest,
+    query: URLSearchParams,
+    headers: Readonly<Record<string, string>>,
+    body: string | undefined,
+  ): Promise<T> {
     const ctx = this.configuration.baseServer.makeRequestContext(
       req.path,
       req.method as HttpMethod,
     );
-    for (const [k, v] of Object.entries(req.query ?? {})) {
-      if (v !== undefined) {
-        ctx.setQueryParam(k, String(v));
-      }
-    }
-    ctx.setHeaderParam('Accept', 'application/json');
-    if (req.signal !== undefined) {
-      ctx.setSignal(req.signal);
-    }
-    if (req.body !== undefined) {
-      ctx.setHeaderParam('Content-Type', req.contentType ?? 'application/json');
-      ctx.setBody(JSON.stringify(req.body));
-    }
+    for (const [k, v] of query) ctx.setQueryParam(k, v);
+    for (const [k, v] of Object.entries(headers)) ctx.setHeaderParam(k, v);
+    if (req.signal !== undefined) ctx.setSignal(req.signal);
+    if (body !== undefined) ctx.setBody(body);
     await this.kubeConfig.applySecurityAuthentication(ctx);
     const response = await this.configuration.httpApi.send(ctx).toPromise();
     const text = await response.body.text();

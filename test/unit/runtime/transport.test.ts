@@ -160,8 +160,15 @@ describe('KubeClient.request (direct node:https transport)', function () {
 
   it('leaves a kubeconfig it cannot serve (plain HTTP) to client-node, counted the same way', async () => {
     const plain = createHttpServer((req, res) => {
-      res.writeHead(200, { 'Content-Type': 'application/json' });
-      res.end(JSON.stringify({ via: 'plain', url: req.url }));
+      let body = '';
+      req.on('data', (c: Buffer) => (body += c.toString()));
+      req.on('end', () => {
+        res.writeHead(200, { 'Content-Type': 'application/json' });
+        const { accept, 'content-type': type } = req.headers;
+        res.end(
+          JSON.stringify({ via: 'plain', method: req.method, url: req.url, accept, type, body }),
+        );
+      });
     });
     await new Promise<void>((resolve) => plain.listen(0, '127.0.0.1', resolve));
     try {
@@ -181,9 +188,25 @@ describe('KubeClient.request (direct node:https transport)', function () {
       const counter = new RequestCounter();
       const client = new KubeClient(kc, { counter });
       const out = await client.request({ method: 'GET', path: '/api/v1/x', query: { a: 1 } });
+      const patched = await client.request({
+        method: 'PATCH',
+        path: '/api/v1/x',
+        query: { fieldManager: 'm', skipped: undefined },
+        body: { spec: { n: 1 } },
+        contentType: 'application/merge-patch+json',
+      });
       client.close();
-      expect(out).to.deep.equal({ via: 'plain', url: '/api/v1/x?a=1' });
-      expect(counter.count()).to.equal(1);
+      expect(out).to.deep.include({ method: 'GET', url: '/api/v1/x?a=1', body: '' });
+      expect(out).to.deep.include({ via: 'plain', accept: 'application/json' });
+      expect(patched).to.deep.equal({
+        via: 'plain',
+        method: 'PATCH',
+        url: '/api/v1/x?fieldManager=m',
+        accept: 'application/json',
+        type: 'application/merge-patch+json',
+        body: '{"spec":{"n":1}}',
+      });
+      expect(counter.count()).to.equal(2);
     } finally {
       plain.closeAllConnections();
       await new Promise<void>((resolve) => plain.close(() => resolve()));
