@@ -1,7 +1,8 @@
 // Builds the krew archives of both plugins and writes their sha256 into plugin/krew/*.yaml.
 // Run after `npm run build`: node plugin/krew/package.mjs [outdir]   (default dist/krew)
 //
-// An archive holds plugin/bin/kubectl-<name>, plugin/bin/kubectl_complete-<name>, the bundle
+// An archive holds plugin/bin/kubectl-<name>, plugin/bin/kubectl_complete-<name>,
+// plugin/bin/compile-cache.mjs (loaded by both launchers on Node >= 22.1), the bundle
 // dist/kubectl-<name>.mjs and dist/chunks/ (the lazily loaded parts), laid out as in the
 // repository so the launcher's relative import works. The tar is reproducible (sorted, mtime 0,
 // numeric owner 0, gzip without name/time), so the same bundle always gives the same sha256.
@@ -46,7 +47,7 @@ for (const name of ['tenant', 'seal']) {
   const stage = mkdtempSync(join(tmpdir(), `krew-${name}-`));
   try {
     mkdirSync(join(stage, 'plugin/bin'), { recursive: true });
-    for (const bin of [`kubectl-${name}`, `kubectl_complete-${name}`]) {
+    for (const bin of [`kubectl-${name}`, `kubectl_complete-${name}`, 'compile-cache.mjs']) {
       cpSync(join(root, 'plugin/bin', bin), join(stage, 'plugin/bin', bin));
     }
     for (const file of reachable(bundle)) {
