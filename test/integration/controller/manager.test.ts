@@ -1,6 +1,6 @@
 /**
- * The controller process itself: probes, metrics, leader election between two replicas and a
- * graceful shutdown that hands the Lease over at once.
+ * The controller process itself: probes, metrics, leader election between two replicas, a
+ * graceful shutdown that hands the Lease over at once, and SIGUSR1 with nothing to act on it.
  */
 import { CoordinationV1Api } from '@kubernetes/client-node';
 import { expect } from 'chai';
@@ -34,6 +34,21 @@ describe('the controller process', () => {
     running.pop();
     await c.stop();
     expect(await c.exited).to.equal(0);
+  });
+
+  it('says so when no enabled controller acts on SIGUSR1, and keeps running without a debugger', async () => {
+    const c = await startController(getPlane().plane, {
+      namespace: uniqueName('ctl'),
+      args: ['--controllers=tenant'],
+    });
+    running.push(c);
+    await c.waitReady();
+    process.kill(c.pid, 'SIGUSR1');
+    await eventually('the log line', async () =>
+      c.logs(200).includes('No enabled controller acts on this signal') ? true : undefined,
+    );
+    expect(await c.get('/healthz')).to.deep.equal({ status: 200, body: 'ok\n' });
+    expect(c.logs(200)).to.not.include('Debugger listening');
   });
 
   it('elects one leader among two replicas and hands over on shutdown', async () => {
