@@ -35,6 +35,9 @@ export function defaultNamespace(env: NodeJS.ProcessEnv): string {
   return 'tenantry-system';
 }
 
+const NO_THROTTLING = "no client-side throttling (the API server's priority and fairness applies)";
+const FIXED_HTTP_TIMEOUTS = 'the HTTP listeners allow 10 s for headers and 30 s per request';
+
 /** Process-wide flags of Bitnami's controller, accepted for its deployments (inert-flags.ts). */
 export const CORE_INERT_FLAGS: Readonly<Record<string, InertFlag>> = {
   'log-format': {
@@ -50,20 +53,20 @@ export const CORE_INERT_FLAGS: Readonly<Record<string, InertFlag>> = {
     why: 'every log line goes to stdout',
   },
   'kubeclient-qps': {
-    option: { type: 'number', default: 5, describe: "Bitnami's; no client-side throttling" },
-    why: "no client-side throttling (the API server's priority and fairness applies)",
+    option: { type: 'number', default: 5, describe: `Bitnami's; ${NO_THROTTLING}` },
+    why: NO_THROTTLING,
   },
   'kubeclient-burst': {
-    option: { type: 'number', default: 10, describe: "Bitnami's; no client-side throttling" },
-    why: "no client-side throttling (the API server's priority and fairness applies)",
+    option: { type: 'number', default: 10, describe: `Bitnami's; ${NO_THROTTLING}` },
+    why: NO_THROTTLING,
   },
   'read-timeout': {
-    option: { type: 'string', default: '2m', describe: "Bitnami's; fixed HTTP timeouts" },
-    why: 'the HTTP listeners allow 10 s for headers and 30 s per request',
+    option: { type: 'string', default: '2m', describe: `Bitnami's; ${FIXED_HTTP_TIMEOUTS}` },
+    why: FIXED_HTTP_TIMEOUTS,
   },
   'write-timeout': {
-    option: { type: 'string', default: '2m', describe: "Bitnami's; fixed HTTP timeouts" },
-    why: 'the HTTP listeners allow 10 s for headers and 30 s per request',
+    option: { type: 'string', default: '2m', describe: `Bitnami's; ${FIXED_HTTP_TIMEOUTS}` },
+    why: FIXED_HTTP_TIMEOUTS,
   },
 };
 

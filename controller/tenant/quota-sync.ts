@@ -12,7 +12,7 @@ import {
   PropagatedFrom,
   type TenantResourceQuota,
 } from '../../crds/index.js';
-import { apiErrorCode } from '../runtime/kube.js';
+import { apiErrorCode, apiErrorMessage } from '../runtime/kube.js';
 import type { ApiClient } from './api.js';
 import type { Logger } from '../runtime/logging.js';
 import type { DeepReadonly, KubeObject } from '../runtime/objects.js';
@@ -36,7 +36,7 @@ import {
 } from './quota.js';
 import type { RecentWrites } from './recent.js';
 import { Reasons, type Problem } from './status.js';
-import { errorMessage, isPermanentError, mapLimit, recentKey } from './writer.js';
+import { isPermanentError, mapLimit, recentKey } from './writer.js';
 
 /** Plans per item before giving up and retrying with backoff (each plan follows a fresh LIST). */
 const MAX_ROUNDS = 10;
@@ -319,7 +319,7 @@ export async function syncTenantQuotas(input: QuotaSyncInput): Promise<Problem[]
       if (!isPermanentError(err)) throw err;
       problems.push({
         reason: Reasons.ApplyFailed,
-        message: `ResourceQuota ${item.name}: ${errorMessage(err)}`,
+        message: `ResourceQuota ${item.name}: ${apiErrorMessage(err)}`,
       });
     }
   }

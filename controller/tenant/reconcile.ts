@@ -16,6 +16,7 @@ import { FINALIZER, FIELD_MANAGER_TENANT } from '../../crds/index.js';
 import { getCondition, isStatusEqual } from '../runtime/conditions.js';
 import type { ReconcileContext, Reconciler, Result } from '../runtime/controller.js';
 import type { ApiClient } from './api.js';
+import { apiErrorMessage } from '../runtime/kube.js';
 import type { Logger } from '../runtime/logging.js';
 import type { KubeObject } from '../runtime/objects.js';
 import {
@@ -55,14 +56,7 @@ import {
   followCaches,
   type TenantCaches,
 } from './watches.js';
-import {
-  deleteChild,
-  ensureChild,
-  errorMessage,
-  mapLimit,
-  recentKey,
-  type ChildWriterDeps,
-} from './writer.js';
+import { deleteChild, ensureChild, mapLimit, recentKey, type ChildWriterDeps } from './writer.js';
 
 /** How long a Tenant with problems waits before a retry, absent any event. */
 export const PROBLEM_REQUEUE_MS = 60_000;
@@ -341,7 +335,7 @@ async function reconcileTenant(pass: Pass, cached: CachedTenant): Promise<Result
       ? out.errors[0]
       : new AggregateError(
           out.errors,
-          `${out.errors.length} writes failed: ${out.errors.map(errorMessage).join('; ')}`,
+          `${out.errors.length} writes failed: ${out.errors.map(apiErrorMessage).join('; ')}`,
         );
   }
   await writeStatus(pass, tenant, members, out.problems);

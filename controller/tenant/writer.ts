@@ -44,11 +44,8 @@ export function isPermanentError(err: unknown): boolean {
 
 /** The apiserver's refusal to create content in a namespace being deleted. */
 export function isNamespaceTerminating(err: unknown): boolean {
-  return apiErrorCode(err) === 403 && errorMessage(err).includes('being terminated');
+  return apiErrorCode(err) === 403 && apiErrorMessage(err).includes('being terminated');
 }
-
-/** The apiserver's message of an error (the Status `message`), or the error text. */
-export const errorMessage = apiErrorMessage;
 
 /** Runs `fn` over `items` with at most `limit` in flight; rejects with the first error after all settle. */
 export async function mapLimit<T>(
@@ -73,7 +70,7 @@ export async function mapLimit<T>(
   if (errors.length > 1)
     throw new AggregateError(
       errors,
-      `${errors.length} writes failed: ${errors.map(errorMessage).join('; ')}`,
+      `${errors.length} writes failed: ${errors.map(apiErrorMessage).join('; ')}`,
     );
 }
 
@@ -221,7 +218,7 @@ export async function ensureChild(
   } catch (err) {
     if (isNamespaceTerminating(err) || apiErrorCode(err) === 404) return { result: 'skipped' };
     if (isPermanentError(err)) {
-      return { result: 'failed', message: `${describe(desired)}: ${errorMessage(err)}` };
+      return { result: 'failed', message: `${describe(desired)}: ${apiErrorMessage(err)}` };
     }
     throw err;
   }
