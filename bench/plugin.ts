@@ -14,8 +14,8 @@ import { performance } from 'node:perf_hooks';
 import { KubeClient } from '../controller/runtime/kube.js';
 import { ControlPlane } from '../test/harness/controlplane.js';
 import { installCRDs } from '../test/harness/crds.js';
-import { childEnv, envNote } from './child-env.js';
-import { loadNow } from './load.js';
+import { childEnv, envNote } from './lib/child-env.js';
+import { loadNow } from './lib/load.js';
 
 const ROOT = resolve(import.meta.dirname, '..');
 const PLUGIN = join(ROOT, 'plugin/bin/kubectl-tenant');

@@ -14,8 +14,8 @@ import { performance } from 'node:perf_hooks';
 import { parseSealingCertificate } from '../crypto/certificate.js';
 import { generateSealingKey } from '../crypto/keys.js';
 import { sealItems } from '../plugin/seal/sealed-secret.js';
-import { childEnv, envNote } from './child-env.js';
-import { loadNow } from './load.js';
+import { childEnv, envNote } from './lib/child-env.js';
+import { loadNow } from './lib/load.js';
 
 const ROOT = resolve(import.meta.dirname, '..');
 const PLUGIN = join(ROOT, 'plugin/bin/kubectl-seal');

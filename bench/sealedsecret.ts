@@ -20,19 +20,27 @@ import { openSync, writeFileSync } from 'node:fs';
 import { spawn } from 'node:child_process';
 import { Session } from 'node:inspector/promises';
 import { cpus } from 'node:os';
-import { KubeConfig } from '@kubernetes/client-node';
+import type { KubeConfig } from '@kubernetes/client-node';
 import { Manager } from '../controller/manager.js';
 import { parser } from '../controller/options.js';
 import { KubeClient, createLogger } from '../controller/runtime/index.js';
 import { sealedSecretModule } from '../controller/sealedsecret/module.js';
-import { parseSealingCertificate } from '../crypto/certificate.js';
-import { generateSealingKey, type SealingKeyPair } from '../crypto/keys.js';
-import { hybridEncryptNative } from '../crypto/hybrid.js';
-import { encryptionLabel } from '../crypto/scope.js';
 import { ControlPlane } from '../test/harness/controlplane.js';
 import { installCRDs } from '../test/harness/crds.js';
-import { checkLoadAtStart, loadNow } from './load.js';
-import { cpuSecondsOf, machineCpuSeconds, mainThreadUserSystem, threadCpuSeconds } from './proc.js';
+import { checkLoadAtStart, loadNow } from './lib/load.js';
+import {
+  CONTROLLER_NAMESPACE as CTL_NS,
+  controllerAccount,
+  makeKeys,
+  makeSealedSecrets,
+  median,
+} from './lib/sealedsecret-fixture.js';
+import {
+  cpuSecondsOf,
+  machineCpuSeconds,
+  mainThreadUserSystem,
+  threadCpuSeconds,
+} from './lib/proc.js';
 
 const args = process.argv.slice(2);
 const arg = (name: string, def: number): number => {
@@ -44,16 +52,7 @@ const KEYS = arg('keys', 13);
 const WORKERS = arg('workers', 0); // 0: the controller's default
 const ITEMS = 3;
 const PER_NAMESPACE = 50;
-const CTL_NS = 'sealed-secrets';
 const log = (s: string): void => void process.stderr.write(`${s}\n`);
-
-/** Median of a list. */
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  return s.length === 0
-    ? NaN
-    : (s[Math.floor((s.length - 1) / 2)]! + s[Math.ceil((s.length - 1) / 2)]!) / 2;
-}
 
 /** CPU seconds the plane's processes (etcd, kube-apiserver, kube-controller-manager) used so far. */
 function planeCpu(plane: ControlPlane): number {
@@ -180,16 +179,6 @@ async function eventLoopAB(n = 300): Promise<{ idle: number; sync: number; pool:
   return { idle: idle.p99, sync: sync.p99, pool: pooled.p99 };
 }
 
-/** Runs `fn` over `items` with at most `limit` in flight. */
-async function pool<T>(items: T[], limit: number, fn: (t: T) => Promise<unknown>): Promise<void> {
-  let i = 0;
-  await Promise.all(
-    Array.from({ length: limit }, async () => {
-      while (i < items.length) await fn(items[i++]!);
-    }),
-  );
-}
-
 /** CPU seconds of this process (in all, and by thread) and of each plane component. */
 function cpuSnapshot(plane: ControlPlane): {
   self: number;
@@ -206,121 +195,6 @@ function cpuSnapshot(plane: ControlPlane): {
     machine: machineCpuSeconds(),
     mainUserSystem: mainThreadUserSystem(),
   };
-}
-
-async function makeKeys(c: KubeClient): Promise<SealingKeyPair> {
-  // Monthly keys, the newest a day old: a year of renewals, none due yet.
-  const start = Date.now() - (KEYS - 1) * 30 * 86_400_000 - 86_400_000;
-  const pairs = await Promise.all(
-    Array.from({ length: KEYS }, (_, i) =>
-      generateSealingKey({ bits: 4096, now: new Date(start + i * 30 * 86_400_000) }),
-    ),
-  );
-  await pool(pairs, 4, (p) =>
-    c.request({
-      method: 'POST',
-      path: `/api/v1/namespaces/${CTL_NS}/secrets`,
-      body: {
-        metadata: {
-          generateName: 'sealed-secrets-key',
-          labels: { 'sealedsecrets.bitnami.com/sealed-secrets-key': 'active' },
-        },
-        type: 'kubernetes.io/tls',
-        data: {
-          'tls.crt': Buffer.from(p.certificatePem).toString('base64'),
-          'tls.key': Buffer.from(p.privateKeyPem).toString('base64'),
-        },
-      },
-    }),
-  );
-  return pairs[pairs.length - 1]!;
-}
-
-async function makeSealedSecrets(c: KubeClient, newest: SealingKeyPair): Promise<void> {
-  const { publicKey } = parseSealingCertificate(newest.certificatePem);
-  const namespaces = Math.ceil(COUNT / PER_NAMESPACE);
-  for (let n = 0; n < namespaces; n++) {
-    await c.request({
-      method: 'POST',
-      path: '/api/v1/namespaces',
-      body: { metadata: { name: `bench-${n}` } },
-    });
-  }
-  const objects = Array.from({ length: COUNT }, (_, i) => {
-    const namespace = `bench-${Math.floor(i / PER_NAMESPACE)}`;
-    const name = `app-${i}`;
-    const label = encryptionLabel({ scope: 'strict', namespace, name });
-    const encryptedData: Record<string, string> = {};
-    for (const item of ['username', 'password', 'url'].slice(0, ITEMS)) {
-      encryptedData[item] = hybridEncryptNative(
-        publicKey,
-        Buffer.from(`${item}-${i}-value`),
-        label,
-      ).toString('base64');
-    }
-    return {
-      apiVersion: 'bitnami.com/v1alpha1',
-      kind: 'SealedSecret',
-      metadata: { name, namespace },
-      spec: { encryptedData },
-    };
-  });
-  await pool(objects, 8, (o) =>
-    c.request({
-      method: 'POST',
-      path: `/apis/bitnami.com/v1alpha1/namespaces/${o.metadata.namespace}/sealedsecrets`,
-      body: o,
-    }),
-  );
-}
-
-/**
- * A kubeconfig for the controller's ServiceAccount, bound to cluster-admin, with a bound token
- * (TokenRequest). The controller runs in a cluster under such a token, not the admin's client
- * certificate: the API server checks a token against its cache, while a client certificate is
- * verified (x509 chain) on every request, 4–6 % of kube-apiserver's CPU in this bench.
- */
-async function serviceAccountKubeConfig(
-  admin: KubeClient,
-  plane: ControlPlane,
-): Promise<KubeConfig> {
-  const sa = 'sealed-secrets-controller';
-  await admin.request({
-    method: 'POST',
-    path: `/api/v1/namespaces/${CTL_NS}/serviceaccounts`,
-    body: { metadata: { name: sa } },
-  });
-  await admin.request({
-    method: 'POST',
-    path: '/apis/rbac.authorization.k8s.io/v1/clusterrolebindings',
-    body: {
-      metadata: { name: 'bench-sealed-secrets-controller' },
-      roleRef: {
-        apiGroup: 'rbac.authorization.k8s.io',
-        kind: 'ClusterRole',
-        name: 'cluster-admin',
-      },
-      subjects: [{ kind: 'ServiceAccount', name: sa, namespace: CTL_NS }],
-    },
-  });
-  const minted = await admin.request<{ status: { token: string } }>({
-    method: 'POST',
-    path: `/api/v1/namespaces/${CTL_NS}/serviceaccounts/${sa}/token`,
-    body: {
-      apiVersion: 'authentication.k8s.io/v1',
-      kind: 'TokenRequest',
-      spec: { expirationSeconds: 3600 },
-    },
-  });
-  const server = plane.kubeConfig().getCurrentCluster()?.server ?? '';
-  const kc = new KubeConfig();
-  kc.loadFromOptions({
-    clusters: [{ name: 'plane', server, caData: Buffer.from(plane.caPem).toString('base64') }],
-    users: [{ name: sa, token: minted.status.token }],
-    contexts: [{ name: sa, cluster: 'plane', user: sa }],
-    currentContext: sa,
-  });
-  return kc;
 }
 
 async function startManager(
@@ -476,10 +350,14 @@ async function main(): Promise<void> {
       body: { metadata: { name: CTL_NS } },
     });
     log(`bench: generating ${KEYS} RSA-4096 keys`);
-    const newest = await makeKeys(admin);
+    const newest = await makeKeys(admin, KEYS);
     log('bench: creating SealedSecrets');
-    await makeSealedSecrets(admin, newest);
-    const controllerConfig = await serviceAccountKubeConfig(admin, plane);
+    await makeSealedSecrets(admin, newest, {
+      count: COUNT,
+      items: ITEMS,
+      perNamespace: PER_NAMESPACE,
+    });
+    const controllerConfig = (await controllerAccount(admin, plane)).kubeConfig;
 
     log('bench: measuring the RSA-4096 decrypt rate and its event-loop cost');
     const before = await rsaRates(plane);
@@ -524,6 +402,9 @@ async function main(): Promise<void> {
     const firstErrors = await metric(first.manager, 'controller_runtime_reconcile_errors_total', {
       controller: 'sealedsecret',
     });
+    const firstReconciles = await metric(first.manager, 'controller_runtime_reconcile_total', {
+      controller: 'sealedsecret',
+    });
     const firstFailed =
       (
         await first.manager
@@ -535,8 +416,13 @@ async function main(): Promise<void> {
 
     const after = await rsaRates(plane);
     log('bench: restart with everything in sync');
+    const restartCpuBefore = cpuSnapshot(plane);
     const second = await startManager(controllerConfig);
     const settledAt = await settle(second.manager, COUNT, 0);
+    const restartCpuAfter = cpuSnapshot(plane);
+    const restartReconciles = await metric(second.manager, 'controller_runtime_reconcile_total', {
+      controller: 'sealedsecret',
+    });
     await new Promise((r) => setTimeout(r, 2000));
     const restartRsa = await metric(second.manager, 'tenantry_sealedsecret_rsa_decryptions_total');
     const restartSkipped = await metric(
@@ -574,6 +460,8 @@ async function main(): Promise<void> {
         rsaOps: firstRsa,
         rsaOpsPerItem: firstRsa / items,
         passesThatDecrypted: firstUnseals,
+        // Every pass, including those woken by the echo of the controller's own writes.
+        reconciles: firstReconciles,
         cpuSeconds: {
           benchProcessWithController: cpuAfter.self - cpuBefore.self,
           byThread: {
@@ -617,6 +505,10 @@ async function main(): Promise<void> {
         settleSeconds: (settledAt - second.startedAt) / 1000,
         rsaOps: restartRsa,
         skipped: restartSkipped,
+        reconciles: restartReconciles,
+        mainThreadCpuSeconds: +(
+          restartCpuAfter.threads.main - restartCpuBefore.threads.main
+        ).toFixed(2),
         writes: restartWrites,
         requests: restartReq,
         bitnamiExpectedRsaOps: (items * (KEYS + 1)) / 2,

@@ -9,7 +9,7 @@ import { parseArgs } from 'node:util';
 import { KubeClient, type KubeObject } from '../controller/runtime/index.js';
 import { ControlPlane } from '../test/harness/controlplane.js';
 import { installCRDs } from '../test/harness/crds.js';
-import { cpuSecondsOf } from './proc.js';
+import { cpuSecondsOf } from './lib/proc.js';
 
 const { values: args } = parseArgs({
   options: { count: { type: 'string', default: '300' }, rounds: { type: 'string', default: '4' } },

@@ -15,7 +15,6 @@
 // adds ~100 MiB of RSS).
 // Run: npx tsx bench/tenant.ts [--tenants 1000] [--namespaces 5] [--idle 300] [--workers 4]
 //      [--max-in-flight 64] [--runtime bundle|tsx] [--node-flags "<node flags>"] [--keep]
-import { build } from 'esbuild';
 import { createReadStream, mkdtempSync, readFileSync, readdirSync } from 'node:fs';
 import http from 'node:http';
 import { cpus, tmpdir } from 'node:os';
@@ -25,8 +24,9 @@ import { createInterface } from 'node:readline';
 import { parseArgs } from 'node:util';
 import { KubeClient, apiErrorCode, loadKubeConfig } from '../controller/runtime/kube.js';
 import { IMAGE_NODE_FLAGS } from '../controller/heap.js';
-import { checkLoadAtStart, loadNow } from './load.js';
-import { cpuSecondsOf } from './proc.js';
+import { bundleController } from './lib/controller-bundle.js';
+import { checkLoadAtStart, loadNow } from './lib/load.js';
+import { cpuSecondsOf } from './lib/proc.js';
 import { createInformer } from '../controller/runtime/informer.js';
 import type { KubeObject } from '../controller/runtime/objects.js';
 import { desiredClusterRbac, desiredNamespaceChildren } from '../controller/tenant/desired.js';
@@ -397,25 +397,6 @@ function httpGet(port: number, path: string): Promise<{ status: number; body: st
       })
       .on('error', reject);
   });
-}
-
-/** Bundles controller/main.ts as the Dockerfile does; returns the file. */
-async function bundleController(): Promise<string> {
-  const outdir = mkdtempSync(join(tmpdir(), 'tenantry-bench-'));
-  await build({
-    entryPoints: { controller: 'controller/main.ts' },
-    outdir,
-    outExtension: { '.js': '.mjs' },
-    bundle: true,
-    platform: 'node',
-    format: 'esm',
-    target: 'node20',
-    logLevel: 'warning',
-    banner: {
-      js: "import { createRequire as __tenantryRequire } from 'node:module'; const require = __tenantryRequire(import.meta.url);",
-    },
-  });
-  return join(outdir, 'controller.mjs');
 }
 
 async function spawnController(

@@ -375,21 +375,58 @@ function formatElapsed(ms: number): string {
 export const KUBESEAL_VERSION = process.env.TENANTRY_KUBESEAL_VERSION ?? 'v0.27.1';
 
 /**
- * Returns the real `kubeseal`, from TEST_ASSET_KUBESEAL, the cache or a `go install` into the
- * cache. The Go module proxy serves the pre-rename path `github.com/bitnami-labs/sealed-secrets`
- * up to v0.37; later tags declare `github.com/bitnami/sealed-secrets`.
+ * Bitnami's controller, for the side-by-side benchmark (bench/bitnami.ts); the same version as
+ * kubeseal by default.
  */
-export async function ensureKubeseal(log: (line: string) => void = defaultLog): Promise<string> {
-  const explicit = process.env.TEST_ASSET_KUBESEAL;
+export const BITNAMI_CONTROLLER_VERSION =
+  process.env.TENANTRY_BITNAMI_CONTROLLER_VERSION ?? KUBESEAL_VERSION;
+
+/**
+ * Returns the real `kubeseal`, from TEST_ASSET_KUBESEAL, the cache or a `go install` into the
+ * cache.
+ */
+export function ensureKubeseal(log: (line: string) => void = defaultLog): Promise<string> {
+  return ensureSealedSecretsMain('kubeseal', KUBESEAL_VERSION, 'TEST_ASSET_KUBESEAL', log);
+}
+
+/**
+ * Returns Bitnami's sealed-secrets controller, from TEST_ASSET_BITNAMI_CONTROLLER, the cache or a
+ * `go install` into the cache.
+ */
+export function ensureBitnamiController(log: (line: string) => void = defaultLog): Promise<string> {
+  return ensureSealedSecretsMain(
+    'controller',
+    BITNAMI_CONTROLLER_VERSION,
+    'TEST_ASSET_BITNAMI_CONTROLLER',
+    log,
+  );
+}
+
+/**
+ * One main package of Bitnami's module, built once per version into the cache. The Go module
+ * proxy serves the pre-rename path `github.com/bitnami-labs/sealed-secrets` up to v0.37; later
+ * tags declare `github.com/bitnami/sealed-secrets`, which the proxy these machines use refuses
+ * (403), so v0.38+ cannot be built here.
+ */
+async function ensureSealedSecretsMain(
+  main: 'kubeseal' | 'controller',
+  version: string,
+  envVar: string,
+  log: (line: string) => void,
+): Promise<string> {
+  const explicit = process.env[envVar];
   if (explicit) return explicit;
-  const dir = join(cacheRoot(), `sealed-secrets-${KUBESEAL_VERSION}`);
-  const bin = join(dir, 'kubeseal');
+  // kubeseal keeps its historical directory so existing caches stay valid.
+  const dir = join(
+    cacheRoot(),
+    main === 'kubeseal' ? `sealed-secrets-${version}` : `sealed-secrets-${main}-${version}`,
+  );
+  const bin = join(dir, main);
   if (existsSync(bin)) return bin;
-  if (!goAvailable()) throw new Error(noGoMessage(['kubeseal (TEST_ASSET_KUBESEAL)']));
-  const module = 'github.com/bitnami-labs/sealed-secrets';
+  if (!goAvailable()) throw new Error(noGoMessage([`${main} (${envVar})`]));
   await buildInto({
     target: dir,
-    what: `kubeseal ${KUBESEAL_VERSION}`,
+    what: `${main} ${version}`,
     files: { 'go.mod': 'module tenantry.local/peers\n\ngo 1.24.0\n' },
     // `go install pkg@version` ignores the current module and refuses -mod flags.
     commands: [
@@ -399,10 +436,10 @@ export async function ensureKubeseal(log: (line: string) => void = defaultLog): 
         'install',
         '-ldflags',
         '-s -w',
-        `${module}/cmd/kubeseal@${KUBESEAL_VERSION}`,
+        `github.com/bitnami-labs/sealed-secrets/cmd/${main}@${version}`,
       ],
     ],
-    verify: ['kubeseal', '--version', 'kubeseal version'],
+    verify: [main, '--version', `${main} version`],
     log,
   });
   return bin;

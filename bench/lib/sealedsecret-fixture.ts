@@ -1,0 +1,182 @@
+// The SealedSecret benchmarks' shared fixture (bench/sealedsecret.ts for tenantry's controller,
+// bench/bitnami.ts for Bitnami's on the same data): RSA-4096 key Secrets as Bitnami stores them,
+// SealedSecrets sealed with the newest key, and a ServiceAccount bound to cluster-admin.
+import { KubeConfig } from '@kubernetes/client-node';
+import type { KubeClient } from '../../controller/runtime/index.js';
+import { parseSealingCertificate } from '../../crypto/certificate.js';
+import { generateSealingKey, type SealingKeyPair } from '../../crypto/keys.js';
+import { hybridEncryptNative } from '../../crypto/hybrid.js';
+import { encryptionLabel } from '../../crypto/scope.js';
+import type { ControlPlane } from '../../test/harness/controlplane.js';
+
+/** The controller's namespace (its keys and ServiceAccount), as in Bitnami's chart. */
+export const CONTROLLER_NAMESPACE = 'sealed-secrets';
+/** The ServiceAccount the controller runs as. */
+export const CONTROLLER_ACCOUNT = 'sealed-secrets-controller';
+const ITEM_NAMES = ['username', 'password', 'url'];
+
+/** Median of a list. */
+export function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length === 0
+    ? NaN
+    : (s[Math.floor((s.length - 1) / 2)]! + s[Math.ceil((s.length - 1) / 2)]!) / 2;
+}
+
+/** Runs `fn` over `items` with at most `limit` in flight. */
+export async function pool<T>(
+  items: T[],
+  limit: number,
+  fn: (t: T) => Promise<unknown>,
+): Promise<void> {
+  let i = 0;
+  await Promise.all(
+    Array.from({ length: limit }, async () => {
+      while (i < items.length) await fn(items[i++]!);
+    }),
+  );
+}
+
+/**
+ * `keys` RSA-4096 key Secrets in the controller's namespace, one month apart, the newest a day
+ * old: a year of renewals, none due yet. Returns the newest (the one that seals).
+ */
+export async function makeKeys(c: KubeClient, keys: number): Promise<SealingKeyPair> {
+  const start = Date.now() - (keys - 1) * 30 * 86_400_000 - 86_400_000;
+  const pairs = await Promise.all(
+    Array.from({ length: keys }, (_, i) =>
+      generateSealingKey({ bits: 4096, now: new Date(start + i * 30 * 86_400_000) }),
+    ),
+  );
+  await pool(pairs, 4, (p) =>
+    c.request({
+      method: 'POST',
+      path: `/api/v1/namespaces/${CONTROLLER_NAMESPACE}/secrets`,
+      body: {
+        metadata: {
+          generateName: 'sealed-secrets-key',
+          labels: { 'sealedsecrets.bitnami.com/sealed-secrets-key': 'active' },
+        },
+        type: 'kubernetes.io/tls',
+        data: {
+          'tls.crt': Buffer.from(p.certificatePem).toString('base64'),
+          'tls.key': Buffer.from(p.privateKeyPem).toString('base64'),
+        },
+      },
+    }),
+  );
+  return pairs[pairs.length - 1]!;
+}
+
+/** Shape of the SealedSecrets: how many, items each, how many per namespace (`bench-<n>`). */
+export interface SealedSecretSet {
+  readonly count: number;
+  readonly items: number;
+  readonly perNamespace: number;
+}
+
+/** Creates the namespaces and the strict-scope SealedSecrets, sealed with `newest`. */
+export async function makeSealedSecrets(
+  c: KubeClient,
+  newest: SealingKeyPair,
+  set: SealedSecretSet,
+): Promise<void> {
+  const { publicKey } = parseSealingCertificate(newest.certificatePem);
+  const namespaces = Math.ceil(set.count / set.perNamespace);
+  for (let n = 0; n < namespaces; n++) {
+    await c.request({
+      method: 'POST',
+      path: '/api/v1/namespaces',
+      body: { metadata: { name: `bench-${n}` } },
+    });
+  }
+  const objects = Array.from({ length: set.count }, (_, i) => {
+    const namespace = `bench-${Math.floor(i / set.perNamespace)}`;
+    const name = `app-${i}`;
+    const label = encryptionLabel({ scope: 'strict', namespace, name });
+    const encryptedData: Record<string, string> = {};
+    for (const item of ITEM_NAMES.slice(0, set.items)) {
+      encryptedData[item] = hybridEncryptNative(
+        publicKey,
+        Buffer.from(`${item}-${i}-value`),
+        label,
+      ).toString('base64');
+    }
+    return {
+      apiVersion: 'bitnami.com/v1alpha1',
+      kind: 'SealedSecret',
+      metadata: { name, namespace },
+      spec: { encryptedData },
+    };
+  });
+  await pool(objects, 8, (o) =>
+    c.request({
+      method: 'POST',
+      path: `/apis/bitnami.com/v1alpha1/namespaces/${o.metadata.namespace}/sealedsecrets`,
+      body: o,
+    }),
+  );
+}
+
+/** The controller's ServiceAccount credentials: a kubeconfig, and the bound token it holds. */
+export interface ControllerAccount {
+  readonly kubeConfig: KubeConfig;
+  readonly token: string;
+  /** `system:serviceaccount:<namespace>:<name>`, as the audit log names it. */
+  readonly username: string;
+}
+
+/**
+ * Creates the controller's ServiceAccount (in its namespace, which must exist), binds it to
+ * cluster-admin and mints a bound token (TokenRequest). A controller runs in a cluster under such
+ * a token, not the admin's client certificate: the API server checks a token against its cache,
+ * while a client certificate is verified (x509 chain) on every request, 4–6 % of kube-apiserver's
+ * CPU in this bench.
+ */
+export async function controllerAccount(
+  admin: KubeClient,
+  plane: ControlPlane,
+): Promise<ControllerAccount> {
+  const sa = CONTROLLER_ACCOUNT;
+  await admin.request({
+    method: 'POST',
+    path: `/api/v1/namespaces/${CONTROLLER_NAMESPACE}/serviceaccounts`,
+    body: { metadata: { name: sa } },
+  });
+  await admin.request({
+    method: 'POST',
+    path: '/apis/rbac.authorization.k8s.io/v1/clusterrolebindings',
+    body: {
+      metadata: { name: 'bench-sealed-secrets-controller' },
+      roleRef: {
+        apiGroup: 'rbac.authorization.k8s.io',
+        kind: 'ClusterRole',
+        name: 'cluster-admin',
+      },
+      subjects: [{ kind: 'ServiceAccount', name: sa, namespace: CONTROLLER_NAMESPACE }],
+    },
+  });
+  const minted = await admin.request<{ status: { token: string } }>({
+    method: 'POST',
+    path: `/api/v1/namespaces/${CONTROLLER_NAMESPACE}/serviceaccounts/${sa}/token`,
+    body: {
+      apiVersion: 'authentication.k8s.io/v1',
+      kind: 'TokenRequest',
+      spec: { expirationSeconds: 3600 },
+    },
+  });
+  const token = minted.status.token;
+  const server = plane.kubeConfig().getCurrentCluster()?.server ?? '';
+  const kubeConfig = new KubeConfig();
+  kubeConfig.loadFromOptions({
+    clusters: [{ name: 'plane', server, caData: Buffer.from(plane.caPem).toString('base64') }],
+    users: [{ name: sa, token }],
+    contexts: [{ name: sa, cluster: 'plane', user: sa }],
+    currentContext: sa,
+  });
+  return {
+    kubeConfig,
+    token,
+    username: `system:serviceaccount:${CONTROLLER_NAMESPACE}:${sa}`,
+  };
+}
