@@ -8,26 +8,18 @@
 //  (b) restart with everything in sync: wall time until every SealedSecret was looked at again
 //      (the controller's own counter, then the audit log quiet for 2 s), CPU seconds, writes.
 // Both run as child processes under the same kind of ServiceAccount token (bound to
-// cluster-admin). Bitnami's controller (built from source, see ensureBitnamiController) only runs
-// in a cluster: it gets a private mount namespace whose /run/secrets/kubernetes.io/serviceaccount
-// holds the token, CA and namespace, and KUBERNETES_SERVICE_HOST/PORT point at the plane (needs
-// root and util-linux `unshare`). Tenantry's controller runs as the image runs it: the esbuild
-// bundle of controller/main.ts with the image's node flags.
+// cluster-admin). Bitnami's controller is built from source and run as a pod would run it by
+// test/harness/bitnami.ts (needs root and util-linux `unshare`). Tenantry's controller runs as
+// the image runs it: the esbuild bundle of controller/main.ts with the image's node flags.
 // Run: npx tsx bench/bitnami.ts [--count 1000] [--keys 13] [--only bitnami|tenantry]
-import {
-  closeSync,
-  mkdirSync,
-  mkdtempSync,
-  openSync,
-  readSync,
-  statSync,
-  writeFileSync,
-} from 'node:fs';
+import { closeSync, mkdtempSync, openSync, readSync, statSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { KubeClient } from '../controller/runtime/index.js';
+import type { ServiceAccountToken } from '../test/harness/accounts.js';
 import { ensureBitnamiController, BITNAMI_CONTROLLER_VERSION } from '../test/harness/binaries.js';
+import { startBitnamiController } from '../test/harness/bitnami.js';
 import { ControlPlane, freePort, type AuditEvent } from '../test/harness/controlplane.js';
 import { installCRDs } from '../test/harness/crds.js';
 import { logTail, startComponent, stopComponent } from '../test/harness/processes.js';
@@ -40,7 +32,6 @@ import {
   controllerAccount,
   makeKeys,
   makeSealedSecrets,
-  type ControllerAccount,
 } from './lib/sealedsecret-fixture.js';
 
 const args = process.argv.slice(2);
@@ -169,63 +160,26 @@ function counter(text: string, name: string, labels = ''): number {
   return sum;
 }
 
-function bitnami(bin: string, plane: ControlPlane, account: ControllerAccount): Contender {
-  const dir = mkdtempSync(join(tmpdir(), 'bench-bitnami-'));
-  const sa = join(dir, 'serviceaccount');
-  mkdirSync(sa);
-  writeFileSync(join(sa, 'token'), account.token);
-  writeFileSync(join(sa, 'ca.crt'), plane.caPem);
-  writeFileSync(join(sa, 'namespace'), CTL_NS);
-  const server = new URL(plane.kubeConfig().getCurrentCluster()?.server ?? '');
-  // /var/run is /run: a tmpfs over /run, in this process's own mount namespace only, takes the
-  // files where rest.InClusterConfig() reads them.
-  const script =
-    'mount -t tmpfs tmpfs /run && mkdir -p /run/secrets/kubernetes.io/serviceaccount && ' +
-    'cp "$SA_DIR"/* /run/secrets/kubernetes.io/serviceaccount/ && exec "$@"';
+function bitnami(plane: ControlPlane, account: ServiceAccountToken): Contender {
   return {
     name: `bitnami ${BITNAMI_CONTROLLER_VERSION}`,
     start: async () => {
-      const [httpPort, metricsPort] = [await freePort(), await freePort()];
-      const c = startComponent(
-        'bitnami-controller',
-        'unshare',
-        [
-          '--mount',
-          '--propagation',
-          'private',
-          '--',
-          'sh',
-          '-c',
-          script,
-          'sh',
-          bin,
-          `--listen-addr=127.0.0.1:${httpPort}`,
-          `--listen-metrics-addr=127.0.0.1:${metricsPort}`,
-        ],
-        join(dir, 'controller.log'),
-        {
-          ...process.env,
-          KUBERNETES_SERVICE_HOST: server.hostname,
-          KUBERNETES_SERVICE_PORT: server.port,
-          POD_NAMESPACE: CTL_NS,
-          SA_DIR: sa,
-        },
-      );
+      const c = await startBitnamiController(plane, { namespace: CTL_NS, token: account.token });
       return {
-        pid: c.child.pid ?? 0,
+        pid: c.pid,
         passes: async () =>
           counter(
-            await httpGet(metricsPort, '/metrics').catch(() => ''),
+            await c.metrics().catch(() => ''),
             'sealed_secrets_controller_unseal_requests_total',
           ),
-        stop: () => stopComponent(c, 15_000),
-        logs: () => logTail(c, 40),
+        stop: () => c.stop(),
+        logs: () => c.logs(),
       };
     },
   };
 }
 
-function tenantry(bundle: string, plane: ControlPlane, account: ControllerAccount): Contender {
+function tenantry(bundle: string, plane: ControlPlane, account: ServiceAccountToken): Contender {
   const dir = mkdtempSync(join(tmpdir(), 'bench-tenantry-'));
   const kubeconfigPath = join(dir, 'kubeconfig');
   writeFileSync(kubeconfigPath, account.kubeConfig.exportConfig());
@@ -282,7 +236,7 @@ async function until(run: Running, what: string, done: () => Promise<boolean>): 
 
 type Kind = 'bitnami' | 'tenantry';
 
-async function measure(kind: Kind, bin: string, bundle: string): Promise<Record<string, unknown>> {
+async function measure(kind: Kind, bundle: string): Promise<Record<string, unknown>> {
   log(`bench: ${kind}: a fresh plane, ${KEYS} keys, ${COUNT} SealedSecrets`);
   const plane = await ControlPlane.start({ log });
   try {
@@ -295,9 +249,8 @@ async function measure(kind: Kind, bin: string, bundle: string): Promise<Record<
     });
     const newest = await makeKeys(admin, KEYS);
     await makeSealedSecrets(admin, newest, { count: COUNT, items: ITEMS, perNamespace: 50 });
-    const account = await controllerAccount(admin, plane);
-    const subject =
-      kind === 'bitnami' ? bitnami(bin, plane, account) : tenantry(bundle, plane, account);
+    const account = await controllerAccount(plane);
+    const subject = kind === 'bitnami' ? bitnami(plane, account) : tenantry(bundle, plane, account);
     const audit = new AuditTail(plane.auditLogPath, account.username);
     await sleep(5000); // let the plane settle after creating the fixture
 
@@ -363,7 +316,7 @@ async function main(): Promise<void> {
   const bundle = ONLY === 'bitnami' ? '' : await bundleController();
   const kinds = (['bitnami', 'tenantry'] as const).filter((k) => ONLY === undefined || ONLY === k);
   const results: Record<string, unknown>[] = [];
-  for (const kind of kinds) results.push(await measure(kind, bin, bundle));
+  for (const kind of kinds) results.push(await measure(kind, bundle));
   process.stdout.write(
     `${JSON.stringify({ loadAtStart, count: COUNT, items: ITEMS, keys: KEYS, bitnamiBinary: bin, results }, null, 2)}\n`,
   );

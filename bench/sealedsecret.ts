@@ -357,7 +357,7 @@ async function main(): Promise<void> {
       items: ITEMS,
       perNamespace: PER_NAMESPACE,
     });
-    const controllerConfig = (await controllerAccount(admin, plane)).kubeConfig;
+    const controllerConfig = (await controllerAccount(plane)).kubeConfig;
 
     log('bench: measuring the RSA-4096 decrypt rate and its event-loop cost');
     const before = await rsaRates(plane);

@@ -1,12 +1,12 @@
 // The SealedSecret benchmarks' shared fixture (bench/sealedsecret.ts for tenantry's controller,
 // bench/bitnami.ts for Bitnami's on the same data): RSA-4096 key Secrets as Bitnami stores them,
 // SealedSecrets sealed with the newest key, and a ServiceAccount bound to cluster-admin.
-import { KubeConfig } from '@kubernetes/client-node';
 import type { KubeClient } from '../../controller/runtime/index.js';
 import { parseSealingCertificate } from '../../crypto/certificate.js';
 import { generateSealingKey, type SealingKeyPair } from '../../crypto/keys.js';
 import { hybridEncryptNative } from '../../crypto/hybrid.js';
 import { encryptionLabel } from '../../crypto/scope.js';
+import { serviceAccountToken, type ServiceAccountToken } from '../../test/harness/accounts.js';
 import type { ControlPlane } from '../../test/harness/controlplane.js';
 
 /** The controller's namespace (its keys and ServiceAccount), as in Bitnami's chart. */
@@ -118,65 +118,16 @@ export async function makeSealedSecrets(
   );
 }
 
-/** The controller's ServiceAccount credentials: a kubeconfig, and the bound token it holds. */
-export interface ControllerAccount {
-  readonly kubeConfig: KubeConfig;
-  readonly token: string;
-  /** `system:serviceaccount:<namespace>:<name>`, as the audit log names it. */
-  readonly username: string;
-}
-
 /**
- * Creates the controller's ServiceAccount (in its namespace, which must exist), binds it to
- * cluster-admin and mints a bound token (TokenRequest). A controller runs in a cluster under such
- * a token, not the admin's client certificate: the API server checks a token against its cache,
- * while a client certificate is verified (x509 chain) on every request, 4–6 % of kube-apiserver's
- * CPU in this bench.
+ * The controller's ServiceAccount in its namespace (which must exist), bound to cluster-admin,
+ * with a bound token. A controller runs in a cluster under such a token, not the admin's client
+ * certificate: the API server checks a token against its cache, while a client certificate is
+ * verified (x509 chain) on every request, 4–6 % of kube-apiserver's CPU in this bench.
  */
-export async function controllerAccount(
-  admin: KubeClient,
-  plane: ControlPlane,
-): Promise<ControllerAccount> {
-  const sa = CONTROLLER_ACCOUNT;
-  await admin.request({
-    method: 'POST',
-    path: `/api/v1/namespaces/${CONTROLLER_NAMESPACE}/serviceaccounts`,
-    body: { metadata: { name: sa } },
+export function controllerAccount(plane: ControlPlane): Promise<ServiceAccountToken> {
+  return serviceAccountToken(plane, {
+    namespace: CONTROLLER_NAMESPACE,
+    name: CONTROLLER_ACCOUNT,
+    clusterRole: 'cluster-admin',
   });
-  await admin.request({
-    method: 'POST',
-    path: '/apis/rbac.authorization.k8s.io/v1/clusterrolebindings',
-    body: {
-      metadata: { name: 'bench-sealed-secrets-controller' },
-      roleRef: {
-        apiGroup: 'rbac.authorization.k8s.io',
-        kind: 'ClusterRole',
-        name: 'cluster-admin',
-      },
-      subjects: [{ kind: 'ServiceAccount', name: sa, namespace: CONTROLLER_NAMESPACE }],
-    },
-  });
-  const minted = await admin.request<{ status: { token: string } }>({
-    method: 'POST',
-    path: `/api/v1/namespaces/${CONTROLLER_NAMESPACE}/serviceaccounts/${sa}/token`,
-    body: {
-      apiVersion: 'authentication.k8s.io/v1',
-      kind: 'TokenRequest',
-      spec: { expirationSeconds: 3600 },
-    },
-  });
-  const token = minted.status.token;
-  const server = plane.kubeConfig().getCurrentCluster()?.server ?? '';
-  const kubeConfig = new KubeConfig();
-  kubeConfig.loadFromOptions({
-    clusters: [{ name: 'plane', server, caData: Buffer.from(plane.caPem).toString('base64') }],
-    users: [{ name: sa, token }],
-    contexts: [{ name: sa, cluster: 'plane', user: sa }],
-    currentContext: sa,
-  });
-  return {
-    kubeConfig,
-    token,
-    username: `system:serviceaccount:${CONTROLLER_NAMESPACE}:${sa}`,
-  };
 }
