@@ -54,6 +54,7 @@ describe("SealedSecret controller: migrating from Bitnami's controller and back"
   let bitnami: BitnamiController | undefined;
   let tenantry: ControllerProcess | undefined;
   let bitnamiCert: string;
+  let sealedDb: string;
   const bitnamiArgs = (): string[] => [
     '--key-size=2048',
     '--all-namespaces=false',
@@ -100,6 +101,7 @@ describe("SealedSecret controller: migrating from Bitnami's controller and back"
         ['--controller-namespace', ctl, '--scope', scope, '-o', 'yaml'],
         secretYaml(ns, name, { username: 'bob', password: `hunter2-${name}` }),
       );
+      if (name === 'db') sealedDb = sealed;
       await createSealedSecret(parseDoc(sealed));
       const secret = await waitForSecret(ns, name, undefined, 60_000);
       expect(decoded(secret)).to.deep.equal({ username: 'bob', password: `hunter2-${name}` });
@@ -111,6 +113,29 @@ describe("SealedSecret controller: migrating from Bitnami's controller and back"
         controller: true,
       });
     }
+  });
+
+  it("kubectl seal --validate and --re-encrypt work through Bitnami's /v1/verify and /v1/rotate", async () => {
+    await kubectlSeal(['--controller-namespace', ctl, '--validate'], sealedDb);
+    const moved = parseDoc<{ metadata: { namespace: string } }>(sealedDb);
+    moved.metadata.namespace = 'elsewhere';
+    const refused = await kubectlSeal(
+      ['--controller-namespace', ctl, '--validate'],
+      stringify(moved),
+    ).then(
+      () => '',
+      (err: Error) => err.message,
+    );
+    expect(refused).to.contain('unable to decrypt sealed secret');
+    type Sealed = { spec: { encryptedData: Record<string, string> } };
+    const reEncrypted = parseDoc<Sealed>(
+      await kubectlSeal(['--controller-namespace', ctl, '--re-encrypt', '-o', 'yaml'], sealedDb),
+    );
+    const original = parseDoc<Sealed>(sealedDb);
+    expect(Object.keys(reEncrypted.spec.encryptedData)).to.have.members(['username', 'password']);
+    expect(reEncrypted.spec.encryptedData.password).to.not.equal(
+      original.spec.encryptedData.password,
+    );
   });
 
   it('tenantry takes over the key Bitnami generated and the Secrets it made, without recreating them', async () => {
