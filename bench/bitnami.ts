@@ -13,26 +13,18 @@
 // the image runs it: the esbuild bundle of controller/main.ts with the image's node flags.
 // Run: npx tsx bench/bitnami.ts [--count 1000] [--keys 13] [--only bitnami|tenantry]
 import { closeSync, mkdtempSync, openSync, readSync, statSync, writeFileSync } from 'node:fs';
-import http from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { KubeClient } from '../controller/runtime/index.js';
 import type { ServiceAccountToken } from '../test/harness/accounts.js';
 import { ensureBitnamiController, BITNAMI_CONTROLLER_VERSION } from '../test/harness/binaries.js';
 import { startBitnamiController } from '../test/harness/bitnami.js';
 import { ControlPlane, freePort, type AuditEvent } from '../test/harness/controlplane.js';
-import { installCRDs } from '../test/harness/crds.js';
-import { logTail, startComponent, stopComponent } from '../test/harness/processes.js';
+import { localGet, logTail, startComponent, stopComponent } from '../test/harness/processes.js';
 import { IMAGE_NODE_FLAGS } from '../controller/heap.js';
 import { bundleController } from './lib/controller-bundle.js';
 import { checkLoadAtStart } from './lib/load.js';
 import { cpuSecondsOf } from './lib/proc.js';
-import {
-  CONTROLLER_NAMESPACE as CTL_NS,
-  controllerAccount,
-  makeKeys,
-  makeSealedSecrets,
-} from './lib/sealedsecret-fixture.js';
+import { CONTROLLER_NAMESPACE as CTL_NS, prepareFixture } from './lib/sealedsecret-fixture.js';
 
 const args = process.argv.slice(2);
 const arg = (name: string): string | undefined => {
@@ -136,18 +128,6 @@ interface Running {
   logs(): string;
 }
 
-function httpGet(port: number, path: string): Promise<string> {
-  return new Promise((resolve, reject) => {
-    http
-      .get({ host: '127.0.0.1', port, path, timeout: 5000 }, (res) => {
-        let body = '';
-        res.on('data', (d: Buffer) => (body += d.toString()));
-        res.on('end', () => resolve(body));
-      })
-      .on('error', reject);
-  });
-}
-
 /** Sum of a Prometheus counter (all label sets) in exposition text. */
 function counter(text: string, name: string, labels = ''): number {
   let sum = 0;
@@ -208,7 +188,7 @@ function tenantry(bundle: string, plane: ControlPlane, account: ServiceAccountTo
         pid: c.child.pid ?? 0,
         passes: async () =>
           counter(
-            await httpGet(metricsPort, '/metrics').catch(() => ''),
+            (await localGet(metricsPort, '/metrics').catch(() => ({ body: '' }))).body,
             'controller_runtime_reconcile_total',
             'controller="sealedsecret"',
           ),
@@ -240,16 +220,11 @@ async function measure(kind: Kind, bundle: string): Promise<Record<string, unkno
   log(`bench: ${kind}: a fresh plane, ${KEYS} keys, ${COUNT} SealedSecrets`);
   const plane = await ControlPlane.start({ log });
   try {
-    const admin = new KubeClient(plane.kubeConfig());
-    await installCRDs(plane.kubeConfig());
-    await admin.request({
-      method: 'POST',
-      path: '/api/v1/namespaces',
-      body: { metadata: { name: CTL_NS } },
-    });
-    const newest = await makeKeys(admin, KEYS);
-    await makeSealedSecrets(admin, newest, { count: COUNT, items: ITEMS, perNamespace: 50 });
-    const account = await controllerAccount(plane);
+    const account = await prepareFixture(
+      plane,
+      { keys: KEYS, count: COUNT, items: ITEMS, perNamespace: 50 },
+      log,
+    );
     const subject = kind === 'bitnami' ? bitnami(plane, account) : tenantry(bundle, plane, account);
     const audit = new AuditTail(plane.auditLogPath, account.username);
     await sleep(5000); // let the plane settle after creating the fixture

@@ -23,17 +23,14 @@ import { cpus } from 'node:os';
 import type { KubeConfig } from '@kubernetes/client-node';
 import { Manager } from '../controller/manager.js';
 import { parser } from '../controller/options.js';
-import { KubeClient, createLogger } from '../controller/runtime/index.js';
+import { createLogger } from '../controller/runtime/index.js';
 import { sealedSecretModule } from '../controller/sealedsecret/module.js';
 import { ControlPlane } from '../test/harness/controlplane.js';
-import { installCRDs } from '../test/harness/crds.js';
 import { checkLoadAtStart, loadNow } from './lib/load.js';
 import {
   CONTROLLER_NAMESPACE as CTL_NS,
-  controllerAccount,
-  makeKeys,
-  makeSealedSecrets,
   median,
+  prepareFixture,
 } from './lib/sealedsecret-fixture.js';
 import {
   cpuSecondsOf,
@@ -342,22 +339,13 @@ async function main(): Promise<void> {
   const loadAtStart = checkLoadAtStart(log);
   const plane = await ControlPlane.start({ log });
   try {
-    const admin = new KubeClient(plane.kubeConfig());
-    await installCRDs(plane.kubeConfig());
-    await admin.request({
-      method: 'POST',
-      path: '/api/v1/namespaces',
-      body: { metadata: { name: CTL_NS } },
-    });
-    log(`bench: generating ${KEYS} RSA-4096 keys`);
-    const newest = await makeKeys(admin, KEYS);
-    log('bench: creating SealedSecrets');
-    await makeSealedSecrets(admin, newest, {
-      count: COUNT,
-      items: ITEMS,
-      perNamespace: PER_NAMESPACE,
-    });
-    const controllerConfig = (await controllerAccount(plane)).kubeConfig;
+    const controllerConfig = (
+      await prepareFixture(
+        plane,
+        { keys: KEYS, count: COUNT, items: ITEMS, perNamespace: PER_NAMESPACE },
+        log,
+      )
+    ).kubeConfig;
 
     log('bench: measuring the RSA-4096 decrypt rate and its event-loop cost');
     const before = await rsaRates(plane);

@@ -16,7 +16,6 @@
 // Run: npx tsx bench/tenant.ts [--tenants 1000] [--namespaces 5] [--idle 300] [--workers 4]
 //      [--max-in-flight 64] [--runtime bundle|tsx] [--node-flags "<node flags>"] [--keep]
 import { createReadStream, mkdtempSync, readFileSync, readdirSync } from 'node:fs';
-import http from 'node:http';
 import { cpus, tmpdir } from 'node:os';
 import { basename, dirname, join } from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -37,7 +36,7 @@ import type { Tenant } from '../crds/index.js';
 import { startController } from '../test/harness/controller.js';
 import { ControlPlane, freePort } from '../test/harness/controlplane.js';
 import { installCRDs } from '../test/harness/crds.js';
-import { startComponent, stopComponent } from '../test/harness/processes.js';
+import { localGet, startComponent, stopComponent } from '../test/harness/processes.js';
 
 const CONTROLLER_USER = 'system:serviceaccount:tenantry-system:tenantry-controller';
 const TENANTS = '/apis/tenantry.io/v1alpha1/tenants';
@@ -387,18 +386,6 @@ interface Proc {
   stop(): Promise<void>;
 }
 
-function httpGet(port: number, path: string): Promise<{ status: number; body: string }> {
-  return new Promise((resolve, reject) => {
-    http
-      .get({ host: '127.0.0.1', port, path, timeout: 5000 }, (res) => {
-        let body = '';
-        res.on('data', (d: Buffer) => (body += d.toString()));
-        res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
-      })
-      .on('error', reject);
-  });
-}
-
 async function spawnController(
   plane: ControlPlane,
   kubeconfig: string,
@@ -451,11 +438,11 @@ async function spawnController(
   );
   return {
     pid: c.child.pid ?? 0,
-    metrics: async () => (await httpGet(metricsPort, '/metrics')).body,
+    metrics: async () => (await localGet(metricsPort, '/metrics')).body,
     waitReady: async (timeoutMs) => {
       const deadline = Date.now() + timeoutMs;
       while (Date.now() < deadline) {
-        const r = await httpGet(httpPort, '/readyz').catch(() => undefined);
+        const r = await localGet(httpPort, '/readyz').catch(() => undefined);
         if (r?.status === 200) return;
         await new Promise((res) => setTimeout(res, 200));
       }

@@ -1,13 +1,14 @@
 // The SealedSecret benchmarks' shared fixture (bench/sealedsecret.ts for tenantry's controller,
 // bench/bitnami.ts for Bitnami's on the same data): RSA-4096 key Secrets as Bitnami stores them,
 // SealedSecrets sealed with the newest key, and a ServiceAccount bound to cluster-admin.
-import type { KubeClient } from '../../controller/runtime/index.js';
+import { KubeClient } from '../../controller/runtime/index.js';
 import { parseSealingCertificate } from '../../crypto/certificate.js';
 import { generateSealingKey, type SealingKeyPair } from '../../crypto/keys.js';
 import { hybridEncryptNative } from '../../crypto/hybrid.js';
 import { encryptionLabel } from '../../crypto/scope.js';
 import { serviceAccountToken, type ServiceAccountToken } from '../../test/harness/accounts.js';
 import type { ControlPlane } from '../../test/harness/controlplane.js';
+import { installCRDs } from '../../test/harness/crds.js';
 
 /** The controller's namespace (its keys and ServiceAccount), as in Bitnami's chart. */
 export const CONTROLLER_NAMESPACE = 'sealed-secrets';
@@ -130,4 +131,27 @@ export function controllerAccount(plane: ControlPlane): Promise<ServiceAccountTo
     name: CONTROLLER_ACCOUNT,
     clusterRole: 'cluster-admin',
   });
+}
+
+/**
+ * The whole fixture on a fresh plane: the CRDs, the controller's namespace, `keys` key Secrets,
+ * the SealedSecrets, and the controller's ServiceAccount.
+ */
+export async function prepareFixture(
+  plane: ControlPlane,
+  opts: { keys: number } & SealedSecretSet,
+  log: (line: string) => void,
+): Promise<ServiceAccountToken> {
+  const admin = new KubeClient(plane.kubeConfig());
+  await installCRDs(plane.kubeConfig());
+  await admin.request({
+    method: 'POST',
+    path: '/api/v1/namespaces',
+    body: { metadata: { name: CONTROLLER_NAMESPACE } },
+  });
+  log(`bench: generating ${opts.keys} RSA-4096 keys`);
+  const newest = await makeKeys(admin, opts.keys);
+  log(`bench: creating ${opts.count} SealedSecrets`);
+  await makeSealedSecrets(admin, newest, opts);
+  return controllerAccount(plane);
 }

@@ -7,12 +7,11 @@
  * untouched. Needs root and util-linux `unshare`, like the network namespace of TestHost.
  */
 import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
-import http from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ensureBitnamiController } from './binaries.js';
 import { freePort, type ControlPlane } from './controlplane.js';
-import { logTail, startComponent, stopComponent } from './processes.js';
+import { localGet, logTail, startComponent, stopComponent } from './processes.js';
 
 /** A running Bitnami controller. */
 export interface BitnamiController {
@@ -26,18 +25,6 @@ export interface BitnamiController {
   /** SIGTERM and wait. */
   stop(): Promise<void>;
   logs(lines?: number): string;
-}
-
-function get(port: number, path: string): Promise<{ status: number; body: string }> {
-  return new Promise((resolve, reject) => {
-    http
-      .get({ host: '127.0.0.1', port, path, timeout: 5000 }, (res) => {
-        let body = '';
-        res.on('data', (d: Buffer) => (body += d.toString()));
-        res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
-      })
-      .on('error', reject);
-  });
 }
 
 // Runs as `sh -c SCRIPT sh <controller> <flags>` inside `unshare --mount`: the mounts stay in
@@ -92,8 +79,8 @@ export async function startBitnamiController(
   const controller: BitnamiController = {
     pid: c.child.pid ?? 0,
     httpPort,
-    metrics: async () => (await get(metricsPort, '/metrics')).body,
-    get: (path) => get(httpPort, path),
+    metrics: async () => (await localGet(metricsPort, '/metrics')).body,
+    get: (path) => localGet(httpPort, path),
     stop: () => stopComponent(c, 15_000),
     logs: (lines = 40) => logTail(c, lines),
   };
@@ -102,7 +89,7 @@ export async function startBitnamiController(
   const deadline = Date.now() + 60_000;
   for (;;) {
     if (exited) throw new Error(`Bitnami's controller exited during start:\n${logTail(c, 40)}`);
-    const r = await get(httpPort, '/healthz').catch(() => undefined);
+    const r = await localGet(httpPort, '/healthz').catch(() => undefined);
     if (r?.status === 200) return controller;
     if (Date.now() > deadline) {
       await controller.stop();

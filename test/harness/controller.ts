@@ -4,12 +4,11 @@
  */
 import { CoreV1Api } from '@kubernetes/client-node';
 import { mkdtempSync } from 'node:fs';
-import http from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { freePort, type ControlPlane } from './controlplane.js';
 import { installCRDs } from './crds.js';
-import { logTail, startComponent, stopComponent, type Component } from './processes.js';
+import { localGet, logTail, startComponent, stopComponent, type Component } from './processes.js';
 
 const MAIN = new URL('../../controller/main.ts', import.meta.url).pathname;
 
@@ -55,17 +54,6 @@ async function ensureNamespace(plane: ControlPlane, name: string): Promise<void>
   }
 }
 
-function get(port: number, path: string): Promise<{ status: number; body: string }> {
-  return new Promise((resolve, reject) => {
-    const req = http.get({ host: '127.0.0.1', port, path, timeout: 5000 }, (res) => {
-      let body = '';
-      res.on('data', (d: Buffer) => (body += d.toString()));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
-    });
-    req.on('error', reject);
-  });
-}
-
 /** Starts `controller/main.ts` with tsx against `plane`. */
 export async function startController(
   plane: ControlPlane,
@@ -98,15 +86,15 @@ export async function startController(
     metricsPort,
     logFile,
     exited: c.exited,
-    get: (path) => get(httpPort, path),
-    metrics: async () => (await get(metricsPort, '/metrics')).body,
+    get: (path) => localGet(httpPort, path),
+    metrics: async () => (await localGet(metricsPort, '/metrics')).body,
     waitReady: async (timeoutMs = 60_000) => {
       const deadline = Date.now() + timeoutMs;
       let exited = false;
       void c.exited.then(() => (exited = true));
       while (Date.now() < deadline) {
         if (exited) throw new Error(`controller exited during start:\n${logTail(c, 40)}`);
-        const r = await get(httpPort, '/readyz').catch(() => undefined);
+        const r = await localGet(httpPort, '/readyz').catch(() => undefined);
         if (r?.status === 200) return;
         await new Promise((res) => setTimeout(res, 200));
       }

@@ -3,6 +3,7 @@
  * stopping one stops everything it started; every group is also registered for cleanup on
  * exit, SIGINT and SIGTERM, and handed to a watchdog that outlives a SIGKILLed owner.
  */
+import http from 'node:http';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { openSync, closeSync, readFileSync } from 'node:fs';
 
@@ -109,4 +110,16 @@ export function startWatchdog(dir: string, groups: number[]): ChildProcess {
   });
   child.unref();
   return child;
+}
+
+/** GET `path` from a process's HTTP listener on 127.0.0.1 (health, metrics, certificates). */
+export function localGet(port: number, path: string): Promise<{ status: number; body: string }> {
+  return new Promise((resolve, reject) => {
+    const req = http.get({ host: '127.0.0.1', port, path, timeout: 5000 }, (res) => {
+      let body = '';
+      res.on('data', (d: Buffer) => (body += d.toString()));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
+    });
+    req.on('error', reject);
+  });
 }
