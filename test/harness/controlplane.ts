@@ -79,8 +79,26 @@ const KCM_CONTROLLERS = [
   'validatingadmissionpolicy-status-controller',
 ];
 
-/** Picks a free TCP port on 127.0.0.1. */
+/** Ports this process has handed out: each is free when picked but bound only later, by a child. */
+const handedOut = new Set<number>();
+
+/**
+ * Picks a free TCP port on 127.0.0.1 that this process has not handed out before. The kernel may
+ * offer a port again as soon as the probe closes it, and etcd's client and peer ports (or a
+ * controller's two listeners) are picked back to back before either is bound, so without the
+ * check two of them could get the same port and one process would fail to start.
+ */
 export async function freePort(): Promise<number> {
+  for (;;) {
+    const port = await probeFreePort();
+    if (!handedOut.has(port)) {
+      handedOut.add(port);
+      return port;
+    }
+  }
+}
+
+function probeFreePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const srv = createServer();
     srv.unref();
