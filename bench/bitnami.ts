@@ -10,7 +10,7 @@
 // Both run as child processes under the same kind of ServiceAccount token (bound to
 // cluster-admin). Bitnami's controller is built from source and run as a pod would run it by
 // test/harness/bitnami.ts (needs root and util-linux `unshare`). Tenantry's controller runs as
-// the image runs it: the esbuild bundle of controller/main.ts with the image's node flags.
+// the image runs it (bench/lib/controller-bundle.ts).
 // Run: npx tsx bench/bitnami.ts [--count 1000] [--keys 13] [--only bitnami|tenantry]
 import { closeSync, mkdtempSync, openSync, readSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -18,10 +18,9 @@ import { join } from 'node:path';
 import type { ServiceAccountToken } from '../test/harness/accounts.js';
 import { ensureBitnamiController, BITNAMI_CONTROLLER_VERSION } from '../test/harness/binaries.js';
 import { startBitnamiController } from '../test/harness/bitnami.js';
-import { ControlPlane, freePort, type AuditEvent } from '../test/harness/controlplane.js';
-import { localGet, logTail, startComponent, stopComponent } from '../test/harness/processes.js';
-import { IMAGE_NODE_FLAGS } from '../controller/heap.js';
-import { bundleController } from './lib/controller-bundle.js';
+import { ControlPlane, type AuditEvent } from '../test/harness/controlplane.js';
+import { metricValue } from '../test/harness/metrics.js';
+import { bundleController, startBundledController } from './lib/controller-bundle.js';
 import { checkLoadAtStart } from './lib/load.js';
 import { cpuSecondsOf } from './lib/proc.js';
 import { CONTROLLER_NAMESPACE as CTL_NS, prepareFixture } from './lib/sealedsecret-fixture.js';
@@ -128,18 +127,6 @@ interface Running {
   logs(): string;
 }
 
-/** Sum of a Prometheus counter (all label sets) in exposition text. */
-function counter(text: string, name: string, labels = ''): number {
-  let sum = 0;
-  for (const line of text.split('\n')) {
-    if (!line.startsWith(name) || !line.includes(labels)) continue;
-    const rest = line.slice(name.length);
-    if (rest[0] !== ' ' && rest[0] !== '{') continue;
-    sum += Number(line.slice(line.lastIndexOf(' ') + 1));
-  }
-  return sum;
-}
-
 function bitnami(plane: ControlPlane, account: ServiceAccountToken): Contender {
   return {
     name: `bitnami ${BITNAMI_CONTROLLER_VERSION}`,
@@ -148,7 +135,7 @@ function bitnami(plane: ControlPlane, account: ServiceAccountToken): Contender {
       return {
         pid: c.pid,
         passes: async () =>
-          counter(
+          metricValue(
             await c.metrics().catch(() => ''),
             'sealed_secrets_controller_unseal_requests_total',
           ),
@@ -159,41 +146,26 @@ function bitnami(plane: ControlPlane, account: ServiceAccountToken): Contender {
   };
 }
 
-function tenantry(bundle: string, plane: ControlPlane, account: ServiceAccountToken): Contender {
-  const dir = mkdtempSync(join(tmpdir(), 'bench-tenantry-'));
-  const kubeconfigPath = join(dir, 'kubeconfig');
+function tenantry(bundle: string, account: ServiceAccountToken): Contender {
+  const kubeconfigPath = join(mkdtempSync(join(tmpdir(), 'bench-tenantry-')), 'kubeconfig');
   writeFileSync(kubeconfigPath, account.kubeConfig.exportConfig());
   return {
     name: 'tenantry',
     start: async () => {
-      const [httpPort, metricsPort] = [await freePort(), await freePort()];
-      // As the image runs it (Dockerfile ENTRYPOINT), with leader election off like Bitnami's.
-      const c = startComponent(
-        'tenantry-controller',
-        process.execPath,
-        [
-          ...IMAGE_NODE_FLAGS,
-          bundle,
-          `--kubeconfig=${kubeconfigPath}`,
-          `--namespace=${CTL_NS}`,
-          `--http-addr=127.0.0.1:${httpPort}`,
-          `--metrics-addr=127.0.0.1:${metricsPort}`,
-          '--controllers=sealedsecret',
-          '--leader-elect=false',
-          '--log-level=warn',
-        ],
-        join(dir, 'controller.log'),
-      );
+      // Leader election off, like Bitnami's controller.
+      const c = await startBundledController(bundle, {
+        kubeconfigPath,
+        namespace: CTL_NS,
+        args: ['--controllers=sealedsecret', '--leader-elect=false', '--log-level=warn'],
+      });
       return {
-        pid: c.child.pid ?? 0,
+        pid: c.pid,
         passes: async () =>
-          counter(
-            (await localGet(metricsPort, '/metrics').catch(() => ({ body: '' }))).body,
-            'controller_runtime_reconcile_total',
-            'controller="sealedsecret"',
-          ),
-        stop: () => stopComponent(c, 15_000),
-        logs: () => logTail(c, 40),
+          metricValue(await c.metrics().catch(() => ''), 'controller_runtime_reconcile_total', {
+            controller: 'sealedsecret',
+          }),
+        stop: () => c.stop(),
+        logs: () => c.logs(),
       };
     },
   };
@@ -225,7 +197,7 @@ async function measure(kind: Kind, bundle: string): Promise<Record<string, unkno
       { keys: KEYS, count: COUNT, items: ITEMS, perNamespace: 50 },
       log,
     );
-    const subject = kind === 'bitnami' ? bitnami(plane, account) : tenantry(bundle, plane, account);
+    const subject = kind === 'bitnami' ? bitnami(plane, account) : tenantry(bundle, account);
     const audit = new AuditTail(plane.auditLogPath, account.username);
     await sleep(5000); // let the plane settle after creating the fixture
 
@@ -288,7 +260,7 @@ async function measure(kind: Kind, bundle: string): Promise<Record<string, unkno
 async function main(): Promise<void> {
   const loadAtStart = checkLoadAtStart(log);
   const bin = ONLY === 'tenantry' ? '' : await ensureBitnamiController(log);
-  const bundle = ONLY === 'bitnami' ? '' : await bundleController();
+  const bundle = ONLY === 'bitnami' ? '' : bundleController();
   const kinds = (['bitnami', 'tenantry'] as const).filter((k) => ONLY === undefined || ONLY === k);
   const results: Record<string, unknown>[] = [];
   for (const kind of kinds) results.push(await measure(kind, bundle));

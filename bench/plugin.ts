@@ -16,6 +16,7 @@ import { ControlPlane } from '../test/harness/controlplane.js';
 import { installCRDs } from '../test/harness/crds.js';
 import { childEnv, envNote } from './lib/child-env.js';
 import { loadNow } from './lib/load.js';
+import { median } from './lib/stats.js';
 
 const ROOT = resolve(import.meta.dirname, '..');
 const PLUGIN = join(ROOT, 'plugin/bin/kubectl-tenant');
@@ -24,12 +25,6 @@ const PLUGIN = join(ROOT, 'plugin/bin/kubectl-tenant');
 const CPU_REPORTER =
   'data:text/javascript,import{writeSync}from"node:fs";' +
   'process.on("exit",()=>{const u=process.cpuUsage();writeSync(3,String((u.user+u.system)/1000))})';
-
-function median(values: readonly number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = Math.floor(sorted.length / 2);
-  return sorted.length % 2 ? (sorted[mid] ?? 0) : ((sorted[mid - 1] ?? 0) + (sorted[mid] ?? 0)) / 2;
-}
 
 interface Command {
   readonly label: string;

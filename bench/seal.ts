@@ -16,6 +16,7 @@ import { generateSealingKey } from '../crypto/keys.js';
 import { sealItems } from '../plugin/seal/sealed-secret.js';
 import { childEnv, envNote } from './lib/child-env.js';
 import { loadNow } from './lib/load.js';
+import { median } from './lib/stats.js';
 
 const ROOT = resolve(import.meta.dirname, '..');
 const PLUGIN = join(ROOT, 'plugin/bin/kubectl-seal');
@@ -50,12 +51,6 @@ stringData:
     endpoint: https://db.example.internal:5432
     pool: 20
 `;
-
-function median(values: readonly number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = Math.floor(sorted.length / 2);
-  return sorted.length % 2 ? (sorted[mid] ?? 0) : ((sorted[mid - 1] ?? 0) + (sorted[mid] ?? 0)) / 2;
-}
 
 // Preloaded into the child for CPU measurements: writes process.cpuUsage() to fd 3 at exit.
 const CPU_REPORTER =

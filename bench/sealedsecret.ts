@@ -27,11 +27,8 @@ import { createLogger } from '../controller/runtime/index.js';
 import { sealedSecretModule } from '../controller/sealedsecret/module.js';
 import { ControlPlane } from '../test/harness/controlplane.js';
 import { checkLoadAtStart, loadNow } from './lib/load.js';
-import {
-  CONTROLLER_NAMESPACE as CTL_NS,
-  median,
-  prepareFixture,
-} from './lib/sealedsecret-fixture.js';
+import { median } from './lib/stats.js';
+import { CONTROLLER_NAMESPACE as CTL_NS, prepareFixture } from './lib/sealedsecret-fixture.js';
 import {
   cpuSecondsOf,
   machineCpuSeconds,

@@ -10,20 +10,20 @@
 //     RSS peak and CPU;
 //  4. idle window: writes by the controller (0 expected);
 //  5. restart: writes until every Tenant has been reconciled again (0 expected).
-// The controller runs as shipped (Dockerfile): controller/main.ts bundled by esbuild into one
-// file, run by plain node; `--runtime tsx` runs the sources through tsx as the tests do (tsx alone
+// The controller runs as shipped (Dockerfile): scripts/bundle.mjs's controller.mjs, run by plain
+// node with the image's node flags; `--runtime tsx` runs the sources through tsx as the tests do (tsx alone
 // adds ~100 MiB of RSS).
 // Run: npx tsx bench/tenant.ts [--tenants 1000] [--namespaces 5] [--idle 300] [--workers 4]
 //      [--max-in-flight 64] [--runtime bundle|tsx] [--node-flags "<node flags>"] [--keep]
-import { createReadStream, mkdtempSync, readFileSync, readdirSync } from 'node:fs';
-import { cpus, tmpdir } from 'node:os';
+import { createReadStream, readFileSync, readdirSync } from 'node:fs';
+import { cpus } from 'node:os';
 import { basename, dirname, join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { createInterface } from 'node:readline';
 import { parseArgs } from 'node:util';
 import { KubeClient, apiErrorCode, loadKubeConfig } from '../controller/runtime/kube.js';
-import { IMAGE_NODE_FLAGS } from '../controller/heap.js';
-import { bundleController } from './lib/controller-bundle.js';
+import { metricValue } from '../test/harness/metrics.js';
+import { bundleController, startBundledController } from './lib/controller-bundle.js';
 import { checkLoadAtStart, loadNow } from './lib/load.js';
 import { cpuSecondsOf } from './lib/proc.js';
 import { createInformer } from '../controller/runtime/informer.js';
@@ -34,9 +34,8 @@ import { tenantOwnerReference } from '../controller/tenant/membership.js';
 import { mapLimit } from '../controller/tenant/writer.js';
 import type { Tenant } from '../crds/index.js';
 import { startController } from '../test/harness/controller.js';
-import { ControlPlane, freePort } from '../test/harness/controlplane.js';
+import { ControlPlane } from '../test/harness/controlplane.js';
 import { installCRDs } from '../test/harness/crds.js';
-import { localGet, startComponent, stopComponent } from '../test/harness/processes.js';
 
 const CONTROLLER_USER = 'system:serviceaccount:tenantry-system:tenantry-controller';
 const TENANTS = '/apis/tenantry.io/v1alpha1/tenants';
@@ -412,57 +411,28 @@ async function spawnController(
       body: { metadata: { name: 'tenantry-system' } },
     }),
   );
-  const [httpPort, metricsPort] = [await freePort(), await freePort()];
-  const logFile = join(mkdtempSync(join(tmpdir(), 'tenantry-bench-log-')), 'controller.log');
-  const c = startComponent(
-    'tenantry-controller',
-    process.execPath,
-    [
+  return startBundledController(bundle, {
+    kubeconfigPath: kubeconfig,
+    namespace: 'tenantry-system',
+    // --node-flags come after the image's, so they win.
+    nodeFlags: [
       ...(args['cpu-prof'] !== undefined
         ? ['--cpu-prof', `--cpu-prof-dir=${args['cpu-prof']}`]
         : []),
-      // As the image runs it (Dockerfile ENTRYPOINT), then --node-flags (later flags win).
-      ...IMAGE_NODE_FLAGS,
       ...(args['node-flags'] ?? '').split(' ').filter((f) => f !== ''),
-      bundle,
-      `--kubeconfig=${kubeconfig}`,
-      '--namespace=tenantry-system',
-      `--http-addr=127.0.0.1:${httpPort}`,
-      `--metrics-addr=127.0.0.1:${metricsPort}`,
-      '--lease-duration=3',
-      '--renew-deadline=2',
-      '--retry-period=0.5',
-      ...flags,
     ],
-    logFile,
-  );
-  return {
-    pid: c.child.pid ?? 0,
-    metrics: async () => (await localGet(metricsPort, '/metrics')).body,
-    waitReady: async (timeoutMs) => {
-      const deadline = Date.now() + timeoutMs;
-      while (Date.now() < deadline) {
-        const r = await localGet(httpPort, '/readyz').catch(() => undefined);
-        if (r?.status === 200) return;
-        await new Promise((res) => setTimeout(res, 200));
-      }
-      throw new Error(`controller not ready after ${timeoutMs} ms (log: ${logFile})`);
-    },
-    stop: () => stopComponent(c, 15_000),
-  };
+    args: ['--lease-duration=3', '--renew-deadline=2', '--retry-period=0.5', ...flags],
+  });
 }
 
 async function reconciledAll(c: Proc, atLeast: number): Promise<void> {
   for (;;) {
     const m = await c.metrics().catch(() => '');
-    const total = [
-      ...m.matchAll(
-        /controller_runtime_reconcile_total\{controller="tenant",result="[a-z_]+"\} (\d+)/g,
-      ),
-    ].reduce((s, x) => s + Number(x[1]), 0);
-    const depth = Number(
-      /workqueue_depth\{controller="tenant",name="tenant"\} (\d+)/.exec(m)?.[1] ?? 1,
-    );
+    const total = metricValue(m, 'controller_runtime_reconcile_total', { controller: 'tenant' });
+    // No depth line yet (the controller has not started its queue): not idle.
+    const depth = m.includes('workqueue_depth{')
+      ? metricValue(m, 'workqueue_depth', { controller: 'tenant', name: 'tenant' })
+      : 1;
     if (total >= atLeast && depth === 0) return;
     await new Promise((r) => setTimeout(r, 500));
   }
@@ -476,7 +446,7 @@ async function main(): Promise<void> {
   const plane = await ControlPlane.start({ log, keepDir: args.keep === true });
   const admin = new KubeClient(plane.kubeConfig());
   let controller: Proc | undefined;
-  const bundle = RUNTIME === 'bundle' ? await bundleController() : undefined;
+  const bundle = RUNTIME === 'bundle' ? bundleController() : undefined;
   try {
     await installCRDs(plane.kubeConfig());
     const identity = plane.makeUser(CONTROLLER_USER, ['system:serviceaccounts']);

@@ -2,6 +2,7 @@
 // bench/bitnami.ts for Bitnami's on the same data): RSA-4096 key Secrets as Bitnami stores them,
 // SealedSecrets sealed with the newest key, and a ServiceAccount bound to cluster-admin.
 import { KubeClient } from '../../controller/runtime/index.js';
+import { mapLimit } from '../../controller/tenant/writer.js';
 import { parseSealingCertificate } from '../../crypto/certificate.js';
 import { generateSealingKey, type SealingKeyPair } from '../../crypto/keys.js';
 import { hybridEncryptNative } from '../../crypto/hybrid.js';
@@ -16,28 +17,6 @@ export const CONTROLLER_NAMESPACE = 'sealed-secrets';
 export const CONTROLLER_ACCOUNT = 'sealed-secrets-controller';
 const ITEM_NAMES = ['username', 'password', 'url'];
 
-/** Median of a list. */
-export function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  return s.length === 0
-    ? NaN
-    : (s[Math.floor((s.length - 1) / 2)]! + s[Math.ceil((s.length - 1) / 2)]!) / 2;
-}
-
-/** Runs `fn` over `items` with at most `limit` in flight. */
-export async function pool<T>(
-  items: T[],
-  limit: number,
-  fn: (t: T) => Promise<unknown>,
-): Promise<void> {
-  let i = 0;
-  await Promise.all(
-    Array.from({ length: limit }, async () => {
-      while (i < items.length) await fn(items[i++]!);
-    }),
-  );
-}
-
 /**
  * `keys` RSA-4096 key Secrets in the controller's namespace, one month apart, the newest a day
  * old: a year of renewals, none due yet. Returns the newest (the one that seals).
@@ -49,8 +28,8 @@ export async function makeKeys(c: KubeClient, keys: number): Promise<SealingKeyP
       generateSealingKey({ bits: 4096, now: new Date(start + i * 30 * 86_400_000) }),
     ),
   );
-  await pool(pairs, 4, (p) =>
-    c.request({
+  await mapLimit(pairs, 4, async (p) => {
+    await c.request({
       method: 'POST',
       path: `/api/v1/namespaces/${CONTROLLER_NAMESPACE}/secrets`,
       body: {
@@ -64,8 +43,8 @@ export async function makeKeys(c: KubeClient, keys: number): Promise<SealingKeyP
           'tls.key': Buffer.from(p.privateKeyPem).toString('base64'),
         },
       },
-    }),
-  );
+    });
+  });
   return pairs[pairs.length - 1]!;
 }
 
@@ -110,13 +89,13 @@ export async function makeSealedSecrets(
       spec: { encryptedData },
     };
   });
-  await pool(objects, 8, (o) =>
-    c.request({
+  await mapLimit(objects, 8, async (o) => {
+    await c.request({
       method: 'POST',
       path: `/apis/bitnami.com/v1alpha1/namespaces/${o.metadata.namespace}/sealedsecrets`,
       body: o,
-    }),
-  );
+    });
+  });
 }
 
 /**

@@ -16,6 +16,7 @@ import { startBitnamiController, type BitnamiController } from '../../harness/bi
 import { ensureBitnamiController } from '../../harness/binaries.js';
 import type { ControllerProcess } from '../../harness/controller.js';
 import { getPlane } from '../../harness/shared.js';
+import { eventually } from '../../helpers/names.js';
 import {
   admin,
   createNamespace,
@@ -25,6 +26,7 @@ import {
   installCRDs,
   keySecrets,
   kubectlSeal,
+  metricValue,
   parseDoc,
   startSealedSecretController,
   waitForCert,
@@ -192,7 +194,15 @@ describe("SealedSecret controller: migrating from Bitnami's controller and back"
       username: 'dave',
       password: 'after',
     });
-    // What tenantry made stays as it was under Bitnami's controller.
+    // What tenantry made stays as it was once Bitnami's controller has been through every
+    // SealedSecret of the namespace (db, wide, during, after).
+    await eventually(
+      "Bitnami's controller to look at all four SealedSecrets",
+      async () =>
+        metricValue(await bitnami!.metrics(), 'sealed_secrets_controller_unseal_requests_total') >=
+          4 || undefined,
+      60_000,
+    );
     for (const [name, password] of [
       ['during', 'during'],
       ['db', 'hunter2-db'],

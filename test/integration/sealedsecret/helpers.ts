@@ -21,6 +21,8 @@ import { startController, type ControllerProcess } from '../../harness/controlle
 import { getPlane } from '../../harness/shared.js';
 import { eventually, uniqueName } from '../../helpers/names.js';
 
+export { metricValue } from '../../harness/metrics.js';
+
 export const CRD_PATH = '/apis/apiextensions.k8s.io/v1/customresourcedefinitions';
 export const SS_API = '/apis/bitnami.com/v1alpha1';
 
@@ -281,23 +283,6 @@ export async function waitForSynced(
     },
     timeoutMs,
   );
-}
-
-/** A counter/gauge value from Prometheus text (sum of all series matching the labels). */
-export function metricValue(
-  text: string,
-  name: string,
-  labels: Record<string, string> = {},
-): number {
-  let sum = 0;
-  for (const line of text.split('\n')) {
-    if (!line.startsWith(name)) continue;
-    const m = /^([a-zA-Z_:][\w:]*)(\{([^}]*)\})? (\S+)$/.exec(line);
-    if (m === null || m[1] !== name) continue;
-    const set = m[3] ?? '';
-    if (Object.entries(labels).every(([k, v]) => set.includes(`${k}="${v}"`))) sum += Number(m[4]);
-  }
-  return sum;
 }
 
 /** API writes of the controller, from `tenantry_client_requests`, excluding Lease renewals. */
